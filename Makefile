@@ -1,0 +1,44 @@
+# Torch Playground. `make run` serves the app, `make test` runs every test, `make bench` the
+# benchmarks. Each sets up .venv itself when it is missing or its requirements changed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+ADDRESS ?= localhost
+
+.PHONY: run test bench lint chromium clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime
+	@echo "Torch Playground: open http://$(ADDRESS):$(PORT) in a browser (Ctrl+C stops it)."
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) \
+		--server.headless $(if $(DISPLAY),false,true)
+
+# Debian's chromium for the end-to-end tests; installed when missing and we are root.
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi emoji; } || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; \
+		else echo "chromium is missing and cannot be installed here: e2e tests will be skipped"; fi; }
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+test: $(VENV)/.dev chromium lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev chromium
+	$(PY) -m bench all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/screenshots

@@ -1,0 +1,99 @@
+"""Shared by benchmarks and e2e tests: a real `streamlit run` on a free loopback port, Chromium
+launch settings for Debian's browser, and JSON-line output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_available() -> bool:
+    """True when Debian's chromium is installed."""
+    return Path(CHROMIUM).exists()
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def emit(record: dict) -> None:
+    """Print one JSON line and flush, so a reader sees progress as it happens."""
+    print(json.dumps(record), flush=True)
+
+
+def wait_for_health(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> float:
+    """Poll `url`/_stcore/health until it answers ok; return the moment it did (perf_counter)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
+                if reply.status == 200:
+                    return time.perf_counter()
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout:.0f} s")
+
+
+@contextmanager
+def streamlit_server(extra_args: list[str] | None = None, env: dict | None = None):
+    """Start `streamlit run app.py` on a free port; yield (url, process, started_at)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        *(extra_args or []),
+    ]
+    started_at = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_for_health(url, process=process)
+        yield url, process, started_at
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_script(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the Streamlit app is mounted and no script run is in progress."""
+    page.wait_for_selector("[data-testid=stApp]", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => { const app = document.querySelector('[data-testid=stApp]');"
+        " return app && app.getAttribute('data-test-script-state') !== 'running'"
+        " && !document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]'); }",
+        timeout=timeout_ms,
+    )

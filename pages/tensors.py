@@ -1,0 +1,5 @@
+"""Tensor inspector."""
+
+import streamlit as st
+
+st.title("Tensor inspector")

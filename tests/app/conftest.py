@@ -1,0 +1,22 @@
+"""AppTest helpers: open the real app.py and switch to a page, as a student's browser would."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def open_page():
+    """open_page("pages/tensors.py") runs app.py, switches to that page and returns the AppTest."""
+
+    def _open(path: str = "pages/home.py", timeout: float = 60) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=timeout).run()
+        if path != "pages/home.py":
+            at.switch_page(path).run()
+        return at
+
+    return _open
