@@ -40,12 +40,13 @@ def sharing_demo(values: list[float], index: int, new_value: float, second_value
     before = tensor.tolist()
     array = tensor.numpy()
     array[index] = new_value
+    array_after = array.tolist()
     tensor_after = tensor.tolist()
     copy = tensor.clone()
     array[index] = second_value
     return SharingDemo(
         tensor_before=before,
-        array_after_write=array.tolist(),
+        array_after_write=array_after,
         tensor_after_write=tensor_after,
         clone_after_second_write=copy.tolist(),
         tensor_after_second_write=tensor.tolist(),

@@ -359,7 +359,7 @@ def broadcast_report(left: tuple[int, ...], right: tuple[int, ...]) -> dict:
     rows, result, clash = [], [], None
     for dim, (a, b) in enumerate(zip(pad_left, pad_right)):
         if a is None or b is None or a == b or a == 1 or b == 1:
-            size = b if a is None or a == 1 else a
+            size = a if b is None else b if a is None or a == 1 else a
             ok = True
         else:
             size, ok = None, False

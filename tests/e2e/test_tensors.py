@@ -54,3 +54,18 @@ def test_numpy_bridge_and_image_tabs(visit, settle, shot):
     settle()
     expect(page.get_by_text("x[0] — red").first).to_be_visible()
     shot("tensors_image")
+
+
+def test_broken_image_upload_gets_a_sentence(visit, settle, shot, tmp_path):
+    page = visit("tensors")
+    page.get_by_role("tab", name="Image as tensor").click()
+    settle()
+    page.get_by_text("upload my own").click()
+    settle()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nthis is not really a picture")
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(broken))
+    settle()
+    expect(page.get_by_text("could not be decoded as a picture").first).to_be_visible()
+    expect(page.get_by_text("x[0] — red").first).to_be_visible()
+    shot("tensors_broken_upload")
