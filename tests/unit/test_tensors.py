@@ -7,9 +7,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.tensors import (
-    MAX_ELEMENTS, PRESETS, InspectorError, Step, TensorSpec, apply_step, as_image, broadcast_report,
-    build_tensor, describe, downsample_2d, format_index, parse_index, parse_values, pipeline_code,
-    run_pipeline, shares_storage,
+    MAX_ELEMENTS,
+    PRESETS,
+    InspectorError,
+    Step,
+    TensorSpec,
+    apply_step,
+    as_image,
+    broadcast_report,
+    build_tensor,
+    describe,
+    downsample_2d,
+    format_index,
+    parse_index,
+    parse_values,
+    pipeline_code,
+    run_pipeline,
+    shares_storage,
 )
 
 
