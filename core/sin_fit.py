@@ -580,6 +580,13 @@ class SineFitTrainer:
         """The latest recorded loss."""
         return self.loss_history[-1] if self.loss_history else None
 
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points this run trains on, as NumPy arrays (shared memory, do not modify)."""
+        x, y = self._loop.x, self._loop.y
+        if isinstance(x, torch.Tensor):
+            return x.numpy(), y.numpy()
+        return x, y
+
     def predict(self, x) -> np.ndarray:
         """The current model's output at the points x (any float array-like), as NumPy."""
         return np.asarray(self._loop.predict(np.asarray(x, dtype=np.float32)), dtype=np.float64)
@@ -694,3 +701,69 @@ class SineFitTrainer:
         elapsed = time.perf_counter() - started
         self.seconds += elapsed
         return Progress(self.step, self.step - first_step, elapsed, self.loss, self.divergence)
+
+
+# ----------------------------------------------------------------------------------------------
+# What the page shows
+
+
+PRESETS: dict[str, SineFitConfig] = {
+    "Seed listing 1 · raw tensors + autograd": SineFitConfig(variant="autograd", lr=1e-6),
+    "Seed listing 2 · nn + torch.optim RMSprop": SineFitConfig(variant="optim", optimizer="rmsprop", lr=1e-3),
+    "Seed listing 3 · nn.Sequential + manual update": SineFitConfig(variant="nn", lr=1e-6),
+    "Find the bug · listing 1 as printed (stalls near 393)": SineFitConfig(variant="autograd", lr=1e-6, power_typo=True),
+    "Adam in 200 steps": SineFitConfig(variant="optim", optimizer="adam", lr=0.1, steps=200),
+    "Too large a learning rate": SineFitConfig(variant="nn", lr=1e-5),
+    "Forget zero_grad": SineFitConfig(variant="nn", lr=1e-6, forget_zero_grad=True),
+    "NumPy by hand (seed 004)": SineFitConfig(variant="numpy", lr=1e-6),
+    "Legendre P3 with a custom autograd.Function": SineFitConfig(variant="legendre", lr=5e-6),
+}
+
+VARIANT_LABELS = {
+    "numpy": "NumPy, gradients by hand",
+    "autograd": "raw tensors + autograd",
+    "nn": "nn.Sequential + manual update",
+    "optim": "nn.Sequential + torch.optim",
+    "legendre": "Legendre P3, custom autograd.Function",
+}
+
+
+def describe_config(config: SineFitConfig) -> str:
+    """A short label for a run: variant, optimizer, lr and what differs from the seed."""
+    parts = [config.variant + (f"/{config.optimizer}" if config.uses_optimizer else "")]
+    parts.append(f"lr {config.lr:.0e}")
+    if config.degree != 3:
+        parts.append(f"degree {config.degree}")
+    if config.target != "sin":
+        parts.append(TARGETS[config.target].label)
+    if config.reduction != "sum":
+        parts.append("mean")
+    if config.noise:
+        parts.append(f"noise {config.noise:g}")
+    if config.n_points != 2000:
+        parts.append(f"{config.n_points} pts")
+    if config.power_typo:
+        parts.append("x*k typo")
+    if config.forget_zero_grad:
+        parts.append("no zero_grad")
+    return " · ".join(parts)
+
+
+def fit_curves(trainer: SineFitTrainer, optimum: Optimum, points: int = 400) -> dict[str, np.ndarray]:
+    """Target, current fit and optimal polynomial on an even grid over the interval (float64)."""
+    lo, hi = trainer.config.interval
+    grid = np.linspace(lo, hi, points)
+    return {
+        "x": grid,
+        "target": TARGETS[trainer.config.target].numpy_fn(grid),
+        "fit": trainer.predict(grid),
+        "optimum": optimum.predict(grid),
+    }
+
+
+def optimum_per_coefficient(config: SineFitConfig, optimum: Optimum) -> list[float | None]:
+    """For each trainer coefficient, the value it takes at the optimum (None where no single
+    coefficient corresponds: the typo model and the Legendre parametrisation)."""
+    if config.power_typo or config.variant == "legendre":
+        return [None] * (4 if config.variant == "legendre" else config.degree + 1)
+    return [float(v) for v in optimum.coefficients]
