@@ -141,11 +141,12 @@ _REFUSED = {
 }
 
 ALLOWED_SUMMARY = (
-    "Allowed: assignments like `b = a * 2`, numbers and lists of numbers, + - * / ** @, "
-    "the functions " + ", ".join(sorted(FUNCTIONS)) + " (optionally as torch.… or F.…), "
-    "the methods " + ", ".join(f".{m}()" for m in sorted(METHODS)) + ", .T and .grad, "
-    "and `with torch.no_grad():` blocks."
+    "This language allows assignments like `b = a * 2`, numbers and lists of numbers, "
+    "+ - * / ** @, listed torch functions and tensor methods, `.T`, `.grad` and "
+    "`with torch.no_grad():`."
 )
+ALLOWED_FUNCTIONS = "Allowed functions: " + ", ".join(sorted(FUNCTIONS)) + "."
+ALLOWED_METHODS = "Allowed methods: " + ", ".join(f".{m}()" for m in sorted(METHODS)) + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,7 +371,7 @@ def _check_node(node: ast.AST, parent: ast.AST | None, limits: Limits) -> None: 
             if node.id in FUNCTIONS or (node.id == "no_grad" and _is_no_grad(parent)):
                 return
             raise _refuse(node, f"`{node.id}(…)` is not a function this language knows. "
-                                + ALLOWED_SUMMARY)
+                                + ALLOWED_FUNCTIONS)
         if node.id in RESERVED:
             raise _refuse(node, f"`{node.id}` is a reserved name, not a value: call a function "
                                 f"like `torch.ones(3)` instead.")
@@ -423,12 +424,14 @@ def _check_attribute(node: ast.Attribute, parent: ast.AST | None) -> None:
             return
         if not is_called and attr in {"nn", "functional"} and isinstance(parent, ast.Attribute):
             return
-        what = "function" if is_called else "attribute"
-        raise _refuse(node, f"`{ast.unparse(node)}` is not a {what} this language allows. "
-                            + ALLOWED_SUMMARY)
+        if is_called:
+            raise _refuse(node, f"`{ast.unparse(node.value)}.{attr}(…)` is not a function this "
+                                "language allows. " + ALLOWED_FUNCTIONS)
+        raise _refuse(node, f"`{ast.unparse(node)}` is not allowed; from torch you can use "
+                            "functions, and dtypes like `torch.float32`.")
     if is_called:
         if attr not in METHODS:
-            raise _refuse(node, f"The method `.{attr}()` is not allowed. " + ALLOWED_SUMMARY)
+            raise _refuse(node, f"The method `.{attr}()` is not allowed. " + ALLOWED_METHODS)
     elif attr not in PROPERTIES:
         raise _refuse(node, f"The attribute `.{attr}` is not allowed; only `.T` and `.grad` are.")
 

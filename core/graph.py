@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import heapq
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,7 +145,7 @@ def format_tensor(tensor: torch.Tensor | None, max_items: int = 6) -> str:
     values = t.double()
     mean, std = values.mean().item(), values.std().item() if numel > 1 else 0.0
     low, high = values.min().item(), values.max().item()
-    return f"mean {_number(mean)} ± {_number(std)} in [{_number(low)}, {_number(high)}]"
+    return f"mean {_number(mean)}, std {_number(std)}, range [{_number(low)}, {_number(high)}]"
 
 
 def _number(value: float | int | bool) -> str:
@@ -156,7 +157,7 @@ def _number(value: float | int | bool) -> str:
         return str(value)
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.3g}"
 
 
 def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
@@ -585,7 +586,7 @@ def _escape(text: str) -> str:
 def to_dot(
     graph: Graph,
     show_values: bool = True,
-    direction: str = "LR",
+    direction: str = "TB",
     step: int | None = None,
 ) -> str:
     """Graphviz DOT text for the graph. `direction` is "LR" or "TB". With `step`, nodes that hold
@@ -670,12 +671,15 @@ def finite_difference_check(
     max_elements: int = 48,
     rtol: float = 1e-4,
     atol: float = 1e-6,
+    max_seconds: float = 10.0,
 ) -> list[GradientCheck]:
     """Compare autograd's gradient of the scalar `loss(leaves)` with central differences.
 
     `loss` takes a dict name -> float64 tensor (requires_grad=True) and returns a scalar. Each
-    leaf gets up to `max_elements` of its elements perturbed by ±eps, spread evenly.
+    leaf gets up to `max_elements` of its elements perturbed by ±eps, spread evenly; once
+    `max_seconds` have passed, the remaining elements are skipped (`checked` tells how many ran).
     """
+    deadline = time.monotonic() + max_seconds
     start = {name: value.detach().double().clone() for name, value in leaves.items()}
 
     def evaluate(values: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -697,6 +701,8 @@ def finite_difference_check(
         picks = sorted({round(i * (count - 1) / max(1, wanted - 1)) for i in range(wanted)})
         autograd_values, numeric_values = [], []
         for flat in picks:
+            if time.monotonic() > deadline:
+                break
             plus, minus = dict(start), dict(start)
             plus[name], minus[name] = value.clone(), value.clone()
             plus[name].view(-1)[flat] += eps
@@ -707,7 +713,7 @@ def finite_difference_check(
         diffs = [abs(a - n) for a, n in zip(autograd_values, numeric_values, strict=True)]
         ok = all(abs(a - n) <= atol + rtol * abs(n)
                  for a, n in zip(autograd_values, numeric_values, strict=True))
-        results.append(GradientCheck(name, tuple(value.shape), len(picks),
+        results.append(GradientCheck(name, tuple(value.shape), len(numeric_values),
                                      tuple(autograd_values), tuple(numeric_values),
                                      max(diffs, default=0.0), ok))
     return results
