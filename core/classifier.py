@@ -141,7 +141,13 @@ class TensorData:
 
 
 def stack_dataset(dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    """Read every (image, label) item of a Dataset into two tensors (N, 3, 64, 64) and (N,)."""
+    """Read every (image, label) item of a Dataset into two tensors (N, 3, 64, 64) and (N,).
+
+    A dataset that already holds its images as tensors (`float_images()` and `labels`, as
+    core.signs_data's do) is read in one step.
+    """
+    if hasattr(dataset, "float_images") and hasattr(dataset, "labels"):
+        return dataset.float_images().float(), torch.as_tensor(dataset.labels, dtype=torch.long)
     images, labels = [], []
     for image, label in dataset:
         images.append(torch.as_tensor(image, dtype=torch.float32))
@@ -671,3 +677,36 @@ def trainer_from_checkpoint(blob: bytes, fallback: ClassifierConfig, data: Tenso
     trainer = ClassifierTrainer(config, data)
     trainer.model.load_state_dict(state)
     return trainer
+
+
+MAX_PHOTO_BYTES = 10 * 2**20
+MAX_PHOTO_PIXELS = 40_000_000  # a 40-megapixel photo is the largest decoded
+
+
+def photo_tensor(blob: bytes) -> torch.Tensor:
+    """Decode an uploaded photo (JPEG/PNG/...) into a (3, 64, 64) float tensor in [0, 1].
+
+    The whole photo is resized to 64×64 as the course's build_dataset.py does (no crop), so a
+    square photo of one hand works best. Oversized or undecodable files get a sentence.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if len(blob) > MAX_PHOTO_BYTES:
+        raise ClassifierError(
+            f"The photo is {len(blob) / 2**20:.1f} MB; upload one under {MAX_PHOTO_BYTES // 2**20} MB."
+        )
+    try:
+        with Image.open(io.BytesIO(blob)) as image:
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise ClassifierError(
+                    f"The photo is {image.width}×{image.height} pixels; upload one under 40 megapixels."
+                )
+            small = image.convert("RGB").resize((64, 64), Image.BILINEAR)
+    except ClassifierError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ClassifierError(
+            "This file could not be read as a picture. Upload a JPEG or PNG photo of a hand."
+        ) from None
+    pixels = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(64, 64, 3)
+    return pixels.permute(2, 0, 1).float() / 255  # (3, 64, 64)

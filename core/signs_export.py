@@ -176,3 +176,49 @@ def main():
 if __name__ == "__main__":
     main()
 '''
+
+
+def training_snippet(config: ClassifierConfig) -> str:
+    """The few lines of PyTorch behind the page's current settings (for the "Show code" box)."""
+    config = validate_config(config)
+    dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
+    optimizer = _OPTIMIZER_CALL[config.optimizer].format(wd=f"{config.weight_decay:g}").replace("args.lr", f"{config.lr:g}")
+    device = "cuda" if config.device == ALL_GPUS else config.device
+    parallel = "model = nn.DataParallel(model)  # split each batch over every GPU\n" if config.device == ALL_GPUS else ""
+    flip = (
+        "        flip = torch.rand(len(images), device=device) < 0.5   # RandomHorizontalFlip, per image\n"
+        "        images = torch.where(flip[:, None, None, None], images.flip(-1), images)\n"
+        if config.flip else ""
+    )
+    if config.model in MODEL_CLASSES:
+        where = f"# {MODEL_CLASSES[config.model].__name__}: its class is in the exported script (Save & export)\n"
+    else:
+        where = "import torchvision\n"
+    return f"""import torch
+from torch import nn
+{where}
+device = torch.device("{device}")
+torch.manual_seed({config.seed})
+model = {constructor_call(config.model, dropout)}
+{parallel}model = model.to(device)
+loss_fn = nn.CrossEntropyLoss()
+optimizer = {optimizer}
+
+# X_train: (N, 3, 64, 64) floats in [0, 1], y_train: (N,) labels 0..5, both already on the device
+for epoch in range({config.epochs}):
+    model.train()                                   # dropout on, batch norm learns statistics
+    order = torch.randperm(len(X_train), device=device)
+    for start in range(0, len(X_train), {config.batch_size}):
+        index = order[start:start + {config.batch_size}]
+        images, labels = X_train[index], y_train[index]   # (B, 3, 64, 64), (B,)
+{flip}        logits = model(images)                      # (B, 6)
+        loss = loss_fn(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    model.eval()                                    # dropout off, batch norm uses running stats
+    with torch.no_grad():                           # validation needs no gradients
+        val_accuracy = (model(X_val).argmax(1) == y_val).float().mean().item()
+    print(f"epoch {{epoch + 1}}: val accuracy {{val_accuracy:.3f}}")
+"""
