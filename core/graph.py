@@ -400,6 +400,7 @@ def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: list[Any],
     if backward is not None and backward.steps:
         root.step_grad = format_tensor(backward.steps[0].grad_outputs[0]) \
             if backward.steps[0].grad_outputs else ""
+        root.grad = root.grad or root.step_grad  # the gradient backward() started from
         sequence = [step.node for step in backward.steps]
         graph.recorded = True
     else:

@@ -254,7 +254,8 @@ def gradient_check(program: Program) -> None:
 def module_section(options: dict) -> None:
     """Pick a small model and see the graph of its loss."""
     left, middle, right = st.columns(3)
-    model = left.selectbox("Model", list(MODELS), format_func=MODELS.get, key="ag_module")
+    model = left.selectbox("Model", list(MODELS), index=list(MODELS).index("mlp"),
+                           format_func=MODELS.get, key="ag_module")
     loss = middle.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="ag_module_loss")
     seed = right.number_input("Seed", 0, 10_000, 0, key="ag_module_seed")
     a, b, c, d, e = st.columns(5)
