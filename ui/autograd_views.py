@@ -166,13 +166,7 @@ def explain_step(graph: Graph, step: int) -> None:
         st.caption("backward() has finished: every box shows its final gradient. Move the "
                    "slider back to replay it one node at a time (highlighted in the graph).")
     st.markdown(f"**Step {step} of {len(graph.steps)}** · `{title}` — {rule_for(current.op)}")
-    rows = []
-    for value in current.grad_outputs:
-        rows.append(("gradient arriving", value))
-    for name, value in current.saved:
-        rows.append((f"saved {name}", value))
-    for name, value in current.grad_inputs:
-        rows.append((f"sent to {name}", value))
+    rows = current.lines()
     if rows:
         width = max(len(label) for label, _ in rows)
         st.code("\n".join(f"{label:<{width}}  {value}" for label, value in rows),
