@@ -33,6 +33,7 @@ KINDS = {
     "op": ("#d9d9d9", "backward function (grad_fn)"),
     "saved": ("#fdb462", "tensor saved for backward"),
     "output": ("#b3de69", "the output backward() starts from"),
+    "module": ("#cab2d6", "a whole layer, collapsed"),
     "more": ("#ffffff", "nodes not drawn"),
 }
 ACTIVE = "#e31a1c"  # outline of the node being processed in the step-through
@@ -258,6 +259,7 @@ def trace(
     backward: BackwardPass | None = None,
     show_saved: bool = False,
     max_nodes: int = MAX_NODES,
+    values: bool = True,
 ) -> Graph:
     """Walk the backward graph that ends in `tensor` into a `Graph`.
 
@@ -265,7 +267,8 @@ def trace(
     parameters), so leaves and named intermediates are labelled and drawn with their values.
     `backward` (from `record_backward`) supplies the real order and gradients for the
     step-through. `show_saved` adds the tensors each node saved for backward. At most
-    `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has.
+    `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has. `values=False`
+    skips formatting tensor values (only names and shapes are drawn).
     """
     by_id = {id(t): t for t in (names or {}).values() if isinstance(t, torch.Tensor)}
     title_of = {id(t): name for name, t in (names or {}).items() if isinstance(t, torch.Tensor)}
@@ -284,7 +287,8 @@ def trace(
             has_grad = obj.requires_grad and (obj.is_leaf or obj.retains_grad)
             nodes[node_id] = GraphNode(
                 id=node_id, kind=kind, title=title_of.get(id(obj), ""), shape=_shape(obj),
-                data=format_tensor(obj), grad=format_tensor(obj.grad) if has_grad else "",
+                data=format_tensor(obj) if values else "",
+                grad=format_tensor(obj.grad) if has_grad and values else "",
             )
         return node_id
 
@@ -386,6 +390,33 @@ def _add_saved(fn: Any, fn_id: str, recorded: BackwardStep | None,
                 nodes[saved_id] = GraphNode(id=saved_id, kind="saved", title=label,
                                             shape=_shape(item), data=format_tensor(item))
                 edges.append((saved_id, fn_id, "saved"))
+
+
+def collapse(graph: Graph, groups: dict[str, str], max_nodes: int = MAX_NODES) -> Graph:
+    """Merge the nodes of each group (node id -> group title, e.g. the ops and parameters of one
+    layer) into one box; edges between groups are kept once. The step-through is dropped, since
+    its steps name the nodes that were merged."""
+    groups = dict(groups)
+    for source, target, style in graph.edges:  # saved tensors go with the node that saved them
+        if style == "saved" and target in groups and graph.nodes[source].kind == "saved":
+            groups[source] = groups[target]
+    nodes: dict[str, GraphNode] = {}
+    for node in graph.nodes.values():
+        title = groups.get(node.id)
+        if title is None:
+            nodes[node.id] = GraphNode(node.id, node.kind, node.title, node.shape, node.data,
+                                       node.grad)
+        elif f"g:{title}" not in nodes:
+            nodes[f"g:{title}"] = GraphNode(f"g:{title}", "module", title)
+    edges: list[tuple[str, str, str]] = []
+    seen = set()
+    for source, target, style in graph.edges:
+        source = f"g:{groups[source]}" if source in groups else source
+        target = f"g:{groups[target]}" if target in groups else target
+        if source != target and (source, target) not in seen:
+            seen.add((source, target))
+            edges.append((source, target, style))
+    return Graph(nodes, edges, graph.root, len(nodes), max_nodes)
 
 
 def backward_order(root_fn: Any, limit: int = 100_000) -> list[Any]:
@@ -624,7 +655,7 @@ def to_dot(
     append = lines.append
     for node in graph.nodes.values():
         fill = KINDS[node.kind][0]
-        if node.kind in ("op", "more"):
+        if node.kind in ("op", "more", "module"):
             label = f'"{_escape(node.title)}"'
             shape = ', shape=box, style="filled,dashed"' if node.kind == "more" else ""
         else:

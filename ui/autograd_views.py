@@ -14,6 +14,7 @@ from core.graph import (
     MAX_NODES,
     GradientCheck,
     Graph,
+    collapse,
     format_tensor,
     legend_dot,
     rule_for,
@@ -271,8 +272,17 @@ def module_section(options: dict) -> None:
         return
     st.markdown(f"`loss = {LOSSES[loss]}(model(x), target)` = **{result.loss.item():.4f}**, "
                 "after `loss.backward()`:")
-    graph = trace(result.loss, result.names, result.backward, options["show_saved"],
-                  int(options["max_nodes"]))
+    cap = int(options["max_nodes"])
+    graph = trace(result.loss, result.names, result.backward, options["show_saved"], cap)
+    if graph.truncated:
+        whole = trace(result.loss, result.names, result.backward, options["show_saved"],
+                      max_nodes=10_000)
+        collapsed = collapse(whole, result.groups(), cap)
+        if not collapsed.truncated:
+            st.info(f"The full graph has {whole.total_nodes} nodes, more than the cap of {cap}, "
+                    "so each layer is drawn as one purple box. Raise the node cap to see every "
+                    "backward function and step through them.", icon="🗜️")
+            graph = collapsed
     draw_graph(graph, options)
     with st.expander("Gradient check (finite differences, float64)"):
         checks_table(check_module_gradients(result))

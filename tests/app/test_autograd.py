@@ -127,5 +127,12 @@ def test_module_graphs(page):
     at.selectbox(key="ag_module_loss").set_value("cross_entropy").run()
     assert "NllLossBackward0" in _graph(at)
     assert not at.exception
+    at.selectbox(key="ag_module").set_value("mlp").run()
+    at.slider(key="ag_module_layers").set_value(5).run()
+    at.number_input(key="ag_cap").set_value(20).run()
+    assert not at.exception
+    assert at.info and "one purple box" in at.info[0].value
+    assert "fc5: Linear 4→2" in _graph(at)
+    at.number_input(key="ag_cap").set_value(150).run()
     at.radio(key="ag_mode").set_value("Your own lines").run()
     assert not at.exception

@@ -8,7 +8,7 @@ CHART = "[data-testid=stGraphVizChart]"
 
 def expect_graph_with(page, text: str) -> None:
     """Wait until a graph drawn in the browser contains `text`."""
-    expect(page.locator(CHART).filter(has_text=text).first).to_be_visible()
+    expect(page.locator(CHART).filter(has_text=text).first).to_be_visible(timeout=30_000)
 
 
 def test_presets_draw_graphs_and_step_through_highlights(visit, settle, shot):

@@ -15,6 +15,7 @@ from core.graph import (
     ACTIVE,
     DONE,
     backward_order,
+    collapse,
     finite_difference_check,
     format_tensor,
     legend_dot,
@@ -252,6 +253,24 @@ def test_module_config_refuses_bad_values():
         ModuleGraphConfig(layers=99)
     with pytest.raises(ValueError, match="2 classes"):
         ModuleGraphConfig(loss="cross_entropy", out_features=1)
+
+
+def test_module_graph_collapses_to_one_box_per_layer():
+    result = run_module_graph(ModuleGraphConfig(layers=4))
+    whole = trace(result.loss, result.names, result.backward, max_nodes=10_000)
+    collapsed = collapse(whole, result.groups(), max_nodes=20)
+    layers = [n.title for n in collapsed.nodes.values() if n.kind == "module"]
+    assert layers == [f"{name}: {'ReLU' if name.startswith('relu') else 'Linear'}"
+                      + ("" if name.startswith("relu") else f" {m.in_features}→{m.out_features}")
+                      for name, m in reversed(list(result.model.named_children()))]
+    # no parameter or backward function of a layer is left outside its box
+    assert not any(n.kind in ("leaf", "tensor") for n in collapsed.nodes.values())
+    assert {n.title for n in collapsed.nodes.values() if n.kind == "constant"} == {"x", "target"}
+    # the layers form a chain from x to the loss
+    ids = {n.title: n.id for n in collapsed.nodes.values()}
+    assert (ids["fc1: Linear 3→4"], ids["relu1: ReLU"], "") in collapsed.edges
+    assert not collapsed.truncated and not collapsed.steps
+    assert "fc2: Linear 4→4" in to_dot(collapsed)
 
 
 def test_big_module_graph_is_cut_with_a_count():
