@@ -78,9 +78,14 @@ def run_cached(source: str, seed: int) -> tuple[Program | None, ExpressionError 
     return program, error
 
 
-def show_error(error: ExpressionError) -> None:
-    """The sentence, and PyTorch's own message when PyTorch raised."""
+def show_error(error: ExpressionError, source: str) -> None:
+    """The sentence, the line at fault with a caret, and PyTorch's own message if it raised."""
     st.error(str(error), icon="🚫")
+    lines = source.splitlines()
+    if error.line is not None and 0 < error.line <= len(lines):
+        text = lines[error.line - 1][:200]
+        caret = " " * (min(error.column or 1, len(text) + 1) - 1) + "^"
+        st.code(f"{error.line:>3} | {text}\n    | {caret}", language="text")
     if error.torch_message:
         st.caption("PyTorch's own message:")
         st.code(error.torch_message, language="text", wrap_lines=True)
@@ -137,19 +142,20 @@ def draw_graph(graph: Graph, options: dict) -> None:
             "Backward step", 0, total, total, key="ag_step",
             help="0: the output receives gradient 1. Each step runs one node of the backward "
                  "graph, in the order PyTorch ran them.")
+    if step is not None:
+        explain_step(graph, step)
+    elif "module" in graph.kinds():
+        st.caption("The step-through needs every node drawn: raise the node cap to use it.")
+    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
+        st.info("This tensor has no grad_fn: autograd is not tracking it, so its graph is just "
+                "itself.", icon="ℹ️")
+    else:
+        st.caption("No backward() has run from this tensor yet, so there is nothing to step "
+                   "through. Add a line like `loss.backward()`.")
     finished = step is not None and step == len(graph.steps)
     st.graphviz_chart(to_dot(graph, options["show_values"], options["direction"],
                              None if finished else step))
     st.graphviz_chart(legend_dot([k for k in KINDS if k in graph.kinds()]))
-    if step is not None:
-        explain_step(graph, step)
-    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
-        tensor_note = "This tensor has no grad_fn: autograd is not tracking it, so its graph " \
-                      "is just itself."
-        st.info(tensor_note, icon="ℹ️")
-    else:
-        st.caption("No backward() has run from this tensor yet, so there is nothing to step "
-                   "through. Add a line like `loss.backward()`.")
 
 
 def explain_step(graph: Graph, step: int) -> None:

@@ -77,6 +77,7 @@ def test_bad_program_shows_a_sentence_and_the_page_keeps_working(page):
     assert not at.exception
     assert at.error and "underscore" in at.error[0].value
     assert "Line 1" in at.error[0].value
+    assert any("^" in c.value and "__class__" in c.value for c in at.code)  # the line, marked
     at.text_area(key="ag_source").input("x = torch.ones(10 ** 9)").run()
     assert not at.exception and "elements" in at.error[0].value
     at.button(key="ag_preset_add").click().run()
