@@ -32,18 +32,22 @@ state = st.session_state
 state.setdefault("fit_runs", [])
 state.setdefault("fit_training", False)
 state.setdefault("fit_rate", None)
-state.setdefault("fit_run_id", 0)
+state.setdefault("fit_run_id", None)
+state.setdefault("fit_runs_made", 0)
 
 
 def record(status: str) -> None:
     """Put the current run into the comparison table (a resumed run updates its row)."""
     trainer = state.fit_trainer
     if trainer is not None and trainer.step > 0:
+        if state.fit_run_id is None:  # numbered when first recorded, so the table counts 1, 2, 3
+            state.fit_runs_made += 1
+            state.fit_run_id = state.fit_runs_made
         upsert_run(state.fit_runs, run_record(trainer, state.fit_run_id, state.fit_optimum, status))
 
 
 def new_trainer() -> None:
-    state.fit_run_id += 1
+    state.fit_run_id = None
     state.fit_trainer = SineFitTrainer(config)
     state.fit_optimum = optimum_loss(config)
     state.fit_phase_report = None
