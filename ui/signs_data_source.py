@@ -12,9 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import signs_data
 from core.classifier import TensorData, tensor_data
-from core.signs_data import synthetic_signs
+from core.signs_data import load_signs, load_signs_bytes, synthetic_signs
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_FOLDERS = ("data/64x64_SIGNS", "data/SIGNS")  # where seed 001 puts the real set
@@ -53,7 +52,7 @@ def server_folder(name: str, val_fraction: float) -> DataChoice:
     """A SIGNS folder on the server (only names from SERVER_FOLDERS get here)."""
     if name not in SERVER_FOLDERS:
         raise ValueError(f"'{name}' is not one of the server's SIGNS folders.")
-    return _as_choice(signs_data.load_signs(ROOT / name), f"server/{name}/{val_fraction}", val_fraction)
+    return _as_choice(load_signs(ROOT / name), f"server/{name}/{val_fraction}", val_fraction)
 
 
 def uploaded_zip(blob: bytes, name: str, val_fraction: float) -> DataChoice:
@@ -63,13 +62,7 @@ def uploaded_zip(blob: bytes, name: str, val_fraction: float) -> DataChoice:
     cached = st.session_state.get("signs_upload_cache")
     if cached is not None and cached.key == key:
         return cached
-    choice = _as_choice(_read_upload(blob, name), key, val_fraction)
+    choice = _as_choice(load_signs_bytes(blob, name), key, val_fraction)
     st.session_state["signs_upload_cache"] = choice
     return choice
 
-
-def _read_upload(blob: bytes, name: str):
-    reader = getattr(signs_data, "load_signs_bytes", None)
-    if reader is None:
-        raise ValueError("Reading uploaded zips is not available on this server yet: use the built-in hands.")
-    return reader(blob, name)

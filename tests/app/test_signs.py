@@ -21,7 +21,7 @@ def signs_page():
     at = AppTest.from_file(APP, default_timeout=180).run()
     for key, value in SMALL.items():
         at.session_state[key] = value
-    at.switch_page("pages/signs.py").run()
+    at.switch_page("app_pages/signs.py").run()
     assert not at.exception
     return at
 

@@ -16,6 +16,8 @@ from bench.harness import (
 )
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# Code blocks and charts load their renderers lazily after the script finishes: allow for it.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(items):

@@ -1,0 +1,124 @@
+"""sin(x) fit: the seed's polynomial fit, every variant, trained live with the exact optimum."""
+
+import streamlit as st
+
+from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
+from core.sin_fit_export import export_script
+from ui.run_table import show_runs, upsert_run
+from ui.sin_fit_controls import load_preset, settings_sidebar
+from ui.sin_fit_views import anatomy, charts, progress_and_metrics, run_record
+
+TICK_SECONDS = 0.4  # the live fragment reruns this often while training...
+BUDGET_SECONDS = 0.3  # ...and trains for this long each time, so Stop answers within a tick
+
+st.title("📈 sin(x) fit")
+st.markdown(
+    "Fit a polynomial to **sin(x)** on 2000 points, the way the seed notes do it: raw tensors with "
+    "autograd, `nn.Sequential` with a hand-written update, `torch.optim`, NumPy by hand, or a custom "
+    "`autograd.Function`. Watch the loss fall towards the exact least-squares optimum."
+)
+st.selectbox(
+    "Start from a preset", ["—", *PRESETS], key="fit_preset", on_change=load_preset,
+    help="Loads the settings of one of the seed's listings or a classic mistake. Then press Train.",
+)
+
+try:
+    config = settings_sidebar()
+except SineFitError as error:
+    st.error(str(error))
+    st.stop()
+
+state = st.session_state
+state.setdefault("fit_runs", [])
+state.setdefault("fit_training", False)
+state.setdefault("fit_rate", None)
+state.setdefault("fit_run_id", 0)
+
+
+def record(status: str) -> None:
+    """Put the current run into the comparison table (a resumed run updates its row)."""
+    trainer = state.fit_trainer
+    if trainer is not None and trainer.step > 0:
+        upsert_run(state.fit_runs, run_record(trainer, state.fit_run_id, state.fit_optimum, status))
+
+
+def new_trainer() -> None:
+    state.fit_run_id += 1
+    state.fit_trainer = SineFitTrainer(config)
+    state.fit_optimum = optimum_loss(config)
+    state.fit_phase_report = None
+    state.fit_rate = None
+
+
+if state.get("fit_trainer") is None:
+    new_trainer()
+elif state.fit_trainer.config != config:
+    if state.fit_training:
+        state.fit_training = False
+        record("stopped")
+        st.info("The settings changed, so the run stopped and a fresh one is ready.")
+    new_trainer()
+
+train, stop, reset, step_once = st.columns(4)
+if train.button("▶ Train", key="fit_train", type="primary", width="stretch", disabled=state.fit_training):
+    if state.fit_trainer.finished:
+        new_trainer()
+    state.fit_training = True
+if stop.button("⏹ Stop", key="fit_stop", width="stretch", disabled=not state.fit_training):
+    state.fit_training = False
+    record("stopped")
+if reset.button("↺ Reset", key="fit_reset", width="stretch"):
+    state.fit_training = False
+    new_trainer()
+if step_once.button("Step once", key="fit_step", width="stretch", disabled=state.fit_training):
+    if state.fit_trainer.finished:
+        new_trainer()
+    state.fit_trainer.run(1)
+
+view_left, view_right = st.columns(2)
+log_y = view_left.toggle("Log-scale loss", value=True, key="fit_log_y")
+smoothing = view_right.slider(
+    "Smoothing (de-biased moving average)", 0.0, 0.99, 0.0, step=0.01, key="fit_smoothing",
+    help="Averages the loss over recent steps; the raw values stay faint behind the curve.",
+)
+
+
+@st.fragment(run_every=TICK_SECONDS if state.fit_training else None)
+def live_panel() -> None:
+    trainer = state.fit_trainer
+    if state.fit_training:
+        progress = trainer.run_for(BUDGET_SECONDS)
+        state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
+        if trainer.finished:
+            state.fit_training = False
+            record("diverged" if trainer.divergence else "finished")
+            st.rerun()
+    progress_and_metrics(trainer, state.fit_optimum, state.fit_rate)
+    charts(trainer, state.fit_optimum, log_y, smoothing)
+
+
+live_panel()
+
+with st.expander("🔬 Training-loop anatomy: one phase at a time"):
+    st.markdown(
+        "A training step is five moves: **forward**, **loss**, **zero_grad**, **backward**, "
+        "**step**. Click through them and watch each parameter's value and `.grad`."
+    )
+    st.toggle(
+        "Forget zero_grad", key="fit_forget", disabled=config.variant == "numpy",
+        help="Skips clearing the gradients: each backward() adds to the old ones, so the steps "
+        "grow and the fit swings. Changing this starts a fresh run.",
+    )
+    if st.button("Next phase ▶", key="fit_phase", disabled=state.fit_training or state.fit_trainer.finished):
+        state.fit_phase_report = state.fit_trainer.next_phase()
+    anatomy(state.fit_trainer, state.fit_phase_report)
+
+st.subheader("Compare runs")
+show_runs(state.fit_runs, prefix="fit_", log_y=log_y)
+
+with st.expander("🐍 Show the code (a runnable script for these settings)"):
+    script = export_script(config)
+    st.download_button(
+        "Download sin_fit.py", script, file_name="sin_fit.py", mime="text/x-python", key="fit_export", icon="⬇️"
+    )
+    st.code(script, language="python")

@@ -1,0 +1,370 @@
+"""core.sin_fit against plain loops written here with torch / NumPy themselves."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from core.sin_fit import (
+    OPTIMIZERS,
+    VARIANTS,
+    CoefficientTrace,
+    LegendrePolynomial3,
+    SineFitConfig,
+    SineFitError,
+    SineFitTrainer,
+    make_data,
+    optimum_loss,
+    stable_lr,
+)
+from core.sin_fit_export import export_script
+
+SMALL = dict(n_points=200, steps=150)
+GOOD_LR = {"numpy": 2e-5, "autograd": 2e-5, "nn": 2e-5, "optim": 1e-2, "legendre": 2e-5}
+GOOD_OPTIMIZER_LR = {"sgd": 2e-5, "momentum": 1e-5, "adam": 1e-2, "adagrad": 1e-1, "rmsprop": 1e-2}
+
+
+def small(**overrides) -> SineFitConfig:
+    settings = {**SMALL, **overrides}
+    settings.setdefault("lr", GOOD_LR[settings.get("variant", "autograd")])
+    return SineFitConfig(**settings)
+
+
+def trained(config: SineFitConfig) -> SineFitTrainer:
+    trainer = SineFitTrainer(config)
+    trainer.run(config.steps)
+    return trainer
+
+
+# -- plain loops, written the way the seed notes write them -------------------------------------
+
+
+def plain_data(config):
+    x = torch.linspace(*config.interval, config.n_points)
+    y = torch.sin(x)
+    if config.noise:
+        y = y + config.noise * torch.randn(config.n_points, generator=torch.Generator().manual_seed(config.seed))
+    return x, y
+
+
+def plain_autograd(config):
+    x, y = plain_data(config)
+    torch.manual_seed(config.seed)
+    a, b, c, d = (torch.randn((), requires_grad=True) for _ in range(4))
+    losses = []
+    for _ in range(config.steps):
+        if config.power_typo:
+            y_pred = a + b * x + c * x * 2 + d * x * 3
+        else:
+            y_pred = a + b * x + c * x**2 + d * x**3
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= config.lr * p.grad
+            if not config.forget_zero_grad:
+                for p in (a, b, c, d):
+                    p.grad = None
+    return losses, [a.item(), b.item(), c.item(), d.item()]
+
+
+def plain_module(config):
+    x, y = plain_data(config)
+    xx = x.unsqueeze(-1).pow(torch.tensor([1, 2, 3]))
+    torch.manual_seed(config.seed)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
+    loss_fn = torch.nn.MSELoss(reduction=config.reduction)
+    optimizer = None
+    if config.variant == "optim":
+        optimizer = {
+            "sgd": lambda p: torch.optim.SGD(p, lr=config.lr),
+            "momentum": lambda p: torch.optim.SGD(p, lr=config.lr, momentum=config.momentum),
+            "adam": lambda p: torch.optim.Adam(p, lr=config.lr, betas=(config.beta1, config.beta2)),
+            "adagrad": lambda p: torch.optim.Adagrad(p, lr=config.lr),
+            "rmsprop": lambda p: torch.optim.RMSprop(p, lr=config.lr),
+        }[config.optimizer](model.parameters())
+    losses = []
+    for _ in range(config.steps):
+        loss = loss_fn(model(xx), y)
+        losses.append(loss.item())
+        if optimizer:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        else:
+            model.zero_grad()
+            loss.backward()
+            with torch.no_grad():
+                for param in model.parameters():
+                    param -= config.lr * param.grad
+    layer = model[0]
+    return losses, [layer.bias.item(), *layer.weight.flatten().tolist()]
+
+
+def plain_legendre(config):
+    x, y = plain_data(config)
+    a, b, c, d = (torch.full((), v, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3))
+    losses = []
+    for _ in range(config.steps):
+        loss = (a + b * LegendrePolynomial3.apply(c + d * x) - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= config.lr * p.grad
+                p.grad = None
+    return losses, [a.item(), b.item(), c.item(), d.item()]
+
+
+def plain_numpy(config):
+    x = np.linspace(*config.interval, config.n_points, dtype=np.float32)
+    y = np.sin(x)
+    w = np.random.default_rng(config.seed).standard_normal(4, dtype=np.float32)
+    X = np.stack([np.ones_like(x), x, x**2, x**3], axis=1)
+    losses = []
+    for _ in range(config.steps):
+        residual = X @ w - y
+        losses.append(float((residual**2).sum()))
+        w -= config.lr * (2 * X.T @ residual)
+    return losses, w.tolist()
+
+
+@pytest.mark.parametrize(
+    "config, plain",
+    [
+        (small(variant="autograd"), plain_autograd),
+        (small(variant="autograd", power_typo=True, noise=0.2, seed=3), plain_autograd),
+        (small(variant="autograd", forget_zero_grad=True, lr=1e-7, steps=60), plain_autograd),
+        (small(variant="nn"), plain_module),
+        (small(variant="nn", reduction="mean", lr=5e-3), plain_module),
+        *[(small(variant="optim", optimizer=n, lr=GOOD_OPTIMIZER_LR[n]), plain_module) for n in OPTIMIZERS],
+        (small(variant="optim", optimizer="adam", beta1=0.5, beta2=0.9, seed=7), plain_module),
+        (small(variant="legendre"), plain_legendre),
+        (small(variant="numpy"), plain_numpy),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else f"{v.variant}-{v.optimizer}-{v.reduction}",
+)
+def test_trajectory_equals_plain_loop(config, plain):
+    expected_losses, expected_coefficients = plain(config)
+    trainer = trained(config)
+    assert trainer.loss_history == pytest.approx(expected_losses, rel=1e-5)
+    assert trainer.coefficients.tolist() == pytest.approx(expected_coefficients, rel=1e-4, abs=1e-6)
+    assert len(trainer.loss_history) == trainer.step == config.steps
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_loss_falls_for_every_variant(variant):
+    trainer = trained(small(variant=variant, steps=300))
+    assert trainer.divergence is None
+    assert trainer.loss_history[-1] < 0.5 * trainer.loss_history[0]
+
+
+def test_seed_listing_values_reach_near_the_optimum():
+    config = SineFitConfig(variant="optim", optimizer="adam", lr=0.1, steps=200, n_points=500)
+    trainer = trained(config)
+    assert trainer.loss < 1.01 * optimum_loss(config).loss
+
+
+def test_typo_listing_stalls_at_the_best_line():
+    """x*2 and x*3 are multiples of x, so the typo model can only draw straight lines."""
+    config = small(variant="autograd", power_typo=True, steps=3000, lr=2e-5)
+    trainer = trained(config)
+    line = optimum_loss(small(degree=1, steps=3000))
+    assert trainer.loss == pytest.approx(line.loss, rel=1e-3)
+    assert trainer.loss > 10 * optimum_loss(config).loss
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("degree", [1, 3, 5])
+def test_optimum_matches_torch_lstsq(degree, reduction):
+    config = SineFitConfig(degree=degree, reduction=reduction, noise=0.3, seed=1, n_points=500)
+    x, y = make_data(config)
+    x64 = torch.from_numpy(x).double()
+    y64 = torch.from_numpy(y).double()
+    design = torch.stack([x64**k for k in range(degree + 1)], dim=1)
+    solution = torch.linalg.lstsq(design, y64.unsqueeze(1), driver="gelsd").solution.squeeze(1)
+    sse = (design @ solution - y64).pow(2).sum().item()
+    optimum = optimum_loss(config)
+    assert optimum.loss == pytest.approx(sse if reduction == "sum" else sse / 500, rel=1e-9)
+    assert optimum.coefficients == pytest.approx(solution.numpy(), abs=1e-8)
+    assert optimum.predict(x) == pytest.approx((design @ solution).numpy(), abs=1e-8)
+
+
+def test_optimum_of_the_seed_cubic_is_below_every_trained_loss():
+    config = SineFitConfig()
+    best = optimum_loss(config).loss
+    for variant in ("autograd", "nn"):
+        assert trained(SineFitConfig(variant=variant)).loss > best
+
+
+def test_data_matches_torch_and_numpy():
+    torch_config = small(variant="nn", target="shifted_sin", interval=(-2.0, 3.0))
+    x, y = make_data(torch_config)
+    expected = torch.linspace(-2.0, 3.0, 200)
+    assert np.array_equal(x, expected.numpy()) and np.array_equal(y, torch.sin(expected + 1).numpy())
+    x, y = make_data(small(variant="numpy", target="exp"))
+    assert x.dtype == np.float32 and np.array_equal(y, np.exp(np.linspace(-math.pi, math.pi, 200, dtype=np.float32)))
+
+
+def test_predict_is_the_model_on_new_points():
+    grid = np.linspace(-1, 1, 7)
+    trainer = trained(small(variant="autograd"))
+    a, b, c, d = trainer.coefficients
+    assert trainer.predict(grid) == pytest.approx(a + b * grid + c * grid**2 + d * grid**3, rel=1e-5)
+    trainer = trained(small(variant="legendre"))
+    a, b, c, d = trainer.coefficients
+    z = c + d * grid
+    assert trainer.predict(grid) == pytest.approx(a + b * 0.5 * (5 * z**3 - 3 * z), rel=1e-5, abs=1e-6)
+    trainer = trained(small(variant="numpy", degree=2))
+    assert trainer.predict(grid) == pytest.approx(np.polynomial.polynomial.polyval(grid, trainer.coefficients), rel=1e-5)
+
+
+def test_stable_lr_is_the_real_boundary():
+    config = small(variant="nn", steps=400)
+    bound = stable_lr(config)
+    x, _ = make_data(config)
+    design = torch.stack([torch.from_numpy(x).double() ** k for k in range(4)], dim=1)
+    assert bound == pytest.approx(1 / torch.linalg.eigvalsh(design.T @ design).max().item(), rel=1e-9)
+    below = trained(small(variant="nn", steps=400, lr=0.9 * bound))
+    above = trained(small(variant="nn", steps=400, lr=1.2 * bound))
+    assert below.divergence is None
+    assert above.divergence is not None
+
+
+def test_divergence_stops_and_says_when_and_what_lr_is_stable():
+    config = SineFitConfig(variant="nn", lr=1e-4, steps=5000)
+    trainer = SineFitTrainer(config)
+    progress = trainer.run(5000)
+    assert progress.divergence == trainer.divergence
+    assert trainer.step < 200 and trainer.finished
+    assert f"step {trainer.step}" in trainer.divergence
+    assert "'sum'" in trainer.divergence and f"{stable_lr(config):.2g}" in trainer.divergence
+    assert all(math.isfinite(v) for v in trainer.loss_history)
+    assert trainer.run(10).steps_run == 0
+
+
+def test_momentum_bound_and_forgotten_zero_grad_get_their_own_advice():
+    config = small(variant="optim", optimizer="momentum", momentum=0.5, lr=1e-3, steps=2000)
+    trainer = trained(config)
+    assert trainer.divergence and f"{stable_lr(config):.2g}" in trainer.divergence
+    assert stable_lr(config) == pytest.approx(1.5 * stable_lr(small(variant="nn")), rel=1e-9)
+    bound = stable_lr(small(variant="autograd"))
+    trainer = trained(small(variant="autograd", forget_zero_grad=True, lr=3 * bound, steps=3000))
+    assert trainer.divergence and "zero_grad" in trainer.divergence
+
+
+def test_phases_one_at_a_time_equal_whole_steps():
+    config = small(variant="optim", optimizer="momentum", lr=1e-5, steps=5)
+    whole = trained(config)
+    stepped = SineFitTrainer(config)
+    names = [phase.name for phase in stepped.phases]
+    assert names == ["forward", "loss", "zero_grad", "backward", "step"]
+    reports = [stepped.next_phase() for _ in range(5 * len(names) - 2)]
+    assert stepped.step == 4 and stepped.phase_index == 3
+    assert reports[3].phase == "backward" and all(g is not None for g in reports[3].grads)
+    stepped.run(1)  # finishes the half-done step first
+    assert stepped.loss_history == whole.loss_history
+    assert stepped.coefficients.tolist() == whole.coefficients.tolist()
+
+
+def test_forgetting_zero_grad_keeps_the_fit_swinging():
+    lr = 0.5 * stable_lr(small(variant="nn"))
+    zeroed = trained(small(variant="nn", lr=lr, steps=400))
+    forgot = trained(small(variant="nn", lr=lr, steps=400, forget_zero_grad=True))
+    assert max(forgot.loss_history[-50:]) > 5 * max(zeroed.loss_history[-50:])
+
+
+def test_forgetting_zero_grad_piles_gradients_up():
+    config = small(variant="nn", lr=1e-9, forget_zero_grad=True)
+    trainer = SineFitTrainer(config)
+    grads = []
+    for _ in range(3):
+        trainer.run(1)
+        grads.append(trainer.gradients)
+    zeroed = SineFitTrainer(small(variant="nn", lr=1e-9))
+    zeroed.run(3)
+    assert abs(grads[2][1]) > 2.5 * abs(zeroed.gradients[1])
+
+
+def test_run_for_respects_the_budget_and_the_configured_steps():
+    trainer = SineFitTrainer(small(variant="nn", steps=40))
+    progress = trainer.run_for(0.0)
+    assert progress.steps_run == 1
+    progress = trainer.run_for(60.0)
+    assert trainer.step == 40 and trainer.finished and progress.steps_run == 39
+    assert trainer.run_for(60.0).steps_run == 0
+
+
+def test_coefficient_trace_thins_itself():
+    trace = CoefficientTrace(limit=10)
+    for step in range(100):
+        trace.offer(step, lambda s=step: [float(s)])
+    assert len(trace.steps) <= 10 + 1 and trace.steps[0] == 0
+    assert all(b - a == trace.stride for a, b in zip(trace.steps, trace.steps[1:], strict=False))
+    assert [v[0] for v in trace.values] == trace.steps
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        (dict(variant="jax"), "Unknown variant"),
+        (dict(lr=0.0), "learning rate"),
+        (dict(degree=9), "degree"),
+        (dict(n_points=10**9), "number of points"),
+        (dict(interval=(2.0, 1.0)), "interval"),
+        (dict(variant="legendre", degree=4), "always a cubic"),
+        (dict(variant="nn", power_typo=True), "autograd variant"),
+        (dict(variant="numpy", forget_zero_grad=True), "no zero_grad"),
+        (dict(steps=0), "Steps"),
+        (dict(lr=float("nan")), "learning rate"),
+    ],
+)
+def test_bad_settings_get_a_sentence(overrides, words):
+    with pytest.raises(SineFitError, match=words):
+        SineFitConfig(**overrides)
+    assert issubclass(SineFitError, ValueError)
+
+
+EXPORTED = [
+    small(variant="autograd", noise=0.1, seed=2),
+    small(variant="autograd", power_typo=True),
+    small(variant="nn", reduction="mean", lr=5e-3, degree=2),
+    small(variant="optim", optimizer="adam", target="cos"),
+    small(variant="optim", optimizer="momentum", lr=1e-5, interval=(-1.5, 2.0)),
+    small(variant="legendre"),
+    small(variant="numpy", noise=0.2, degree=4, lr=1e-6),
+]
+
+RUN_ALL = """
+import contextlib, io, runpy, sys
+for path in sys.argv[1:]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(path, run_name="__main__")
+    final = [line for line in out.getvalue().splitlines() if line.startswith("final loss")]
+    print(path, *final)
+"""
+
+
+def test_exported_scripts_reach_the_same_final_loss(tmp_path):
+    """Every script runs in one fresh interpreter (torch is imported once, not seven times)."""
+    paths = []
+    for index, config in enumerate(EXPORTED):
+        script = export_script(config)
+        assert "streamlit" not in script and "core" not in script.split('"""', 2)[2]
+        paths.append(tmp_path / f"fit_{index}.py")
+        paths[-1].write_text(script)
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_ALL, *map(str, paths)], capture_output=True, text=True, timeout=300, check=True
+    )
+    lines = out.stdout.splitlines()
+    assert len(lines) == len(EXPORTED)
+    for line, config in zip(lines, EXPORTED, strict=True):
+        assert "final loss" in line, line
+        assert float(line.split()[-1]) == pytest.approx(trained(config).loss, rel=1e-6), config

@@ -1,0 +1,85 @@
+"""A table of finished runs any trainer page can keep: settings, final metrics, overlaid
+histories and a CSV download of every history. Records live in st.session_state (per user)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.live_chart import Curve, history_figure, show_figure
+
+MAX_RUNS = 30  # oldest runs are dropped beyond this, so a long class session stays light
+
+
+@dataclass
+class RunRecord:
+    """One run as the table shows it. `history` is the full per-step metric (e.g. the loss)."""
+
+    run_id: int
+    label: str
+    settings: dict[str, object]
+    metrics: dict[str, object]
+    history: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+
+def upsert_run(records: list[RunRecord], record: RunRecord) -> None:
+    """Add the record, or replace the one with the same run_id (a resumed run updates its row)."""
+    for index, old in enumerate(records):
+        if old.run_id == record.run_id:
+            records[index] = record
+            return
+    records.append(record)
+    del records[:-MAX_RUNS]
+
+
+def runs_frame(records: list[RunRecord]) -> pd.DataFrame:
+    """One row per run: id, label, metrics, then settings."""
+    rows = [{"run": r.run_id, "label": r.label, **r.metrics, **r.settings} for r in records]
+    return pd.DataFrame(rows)
+
+
+def histories_csv(records: list[RunRecord], value_name: str = "loss") -> bytes:
+    """Every run's full history in long form: run, label, step, value."""
+    frames = [
+        pd.DataFrame({"run": r.run_id, "label": r.label, "step": np.arange(len(r.history)), value_name: r.history})
+        for r in records
+    ]
+    buffer = io.StringIO()
+    if frames:
+        pd.concat(frames, ignore_index=True).to_csv(buffer, index=False)
+    else:
+        buffer.write(f"run,label,step,{value_name}\n")
+    return buffer.getvalue().encode()
+
+
+def show_runs(
+    records: list[RunRecord], prefix: str, value_name: str = "loss", log_y: bool = True,
+    hlines: list[tuple[float, str]] | None = None,
+) -> None:
+    """The table, a multiselect of runs to overlay, their curves, a CSV download and a clear button."""
+    if not records:
+        st.info("Finished and stopped runs appear here, so you can compare them side by side.")
+        return
+    st.dataframe(runs_frame(records), hide_index=True, key=f"{prefix}runs_table")
+    names = {f"#{r.run_id} {r.label}": r for r in records}
+    default = list(names)[-2:]
+    chosen = st.multiselect("Overlay these runs", list(names), default=default, key=f"{prefix}compare")
+    if chosen:
+        curves = [Curve(name, names[name].history) for name in chosen]
+        show_figure(
+            history_figure(curves, title=f"{value_name.capitalize()} of the chosen runs", y_title=value_name,
+                           log_y=log_y, hlines=hlines or []),
+            key=f"{prefix}compare_chart",
+        )
+    left, right = st.columns([1, 1])
+    left.download_button(
+        "Download histories (CSV)", histories_csv(records, value_name), file_name="runs.csv",
+        mime="text/csv", key=f"{prefix}csv", icon="⬇️",
+    )
+    if right.button("Clear the table", key=f"{prefix}clear_runs"):
+        records.clear()
+        st.rerun()
