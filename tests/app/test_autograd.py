@@ -7,7 +7,7 @@ from core.autograd_presets import PRESETS, PRESETS_BY_KEY
 from core.expressions import run_program
 from core.graph import ACTIVE, DONE
 
-PAGE = "pages/autograd.py"
+PAGE = "app_pages/autograd.py"
 
 
 def _graph(at) -> str:
