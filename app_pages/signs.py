@@ -19,6 +19,7 @@ from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
+from ui.classroom import end_training_turn, training_turn
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
@@ -119,6 +120,7 @@ def start(resume: bool) -> None:
 
 def finish(trainer: ClassifierTrainer) -> None:
     state["signs_running"] = False
+    end_training_turn()
     if trainer.images_seen:
         views.record_speed(state["signs_runs"], trainer)
 
@@ -126,25 +128,26 @@ def finish(trainer: ClassifierTrainer) -> None:
 def training_panel() -> None:
     trainer, running = state["signs_trainer"], state["signs_running"]
     c1, c2, c3, c4 = st.columns(4)
-    if c1.button("Train", key="signs_train", type="primary", disabled=running, use_container_width=True):
+    if c1.button("Train", key="signs_train", type="primary", disabled=running, width="stretch"):
         start(resume=False)
         st.rerun()
-    if c2.button("Stop", key="signs_stop", disabled=not running, use_container_width=True):
+    if c2.button("Stop", key="signs_stop", disabled=not running, width="stretch"):
         finish(trainer)
         st.rerun()
-    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, use_container_width=True,
+    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, width="stretch",
                  help="Continue this run; once it has finished, train for the Epochs setting more."):
         start(resume=True)
         st.rerun()
-    if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
+    if c4.button("Reset", key="signs_reset", disabled=trainer is None, width="stretch"):
         state.update(signs_trainer=None, signs_running=False, signs_error="")
+        end_training_turn()
         st.rerun()
     if state["signs_error"]:
         st.error(state["signs_error"])
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running:
+    if running and training_turn():  # a fair share of the server (ui/classroom.py)
         try:
             trainer.run_for(TICK_SECONDS)
         except ClassifierError as error:

@@ -15,8 +15,10 @@ from core.session_store import SessionStore
 DURABLE_KEYS = (
     "tns_pipeline",
     "ag_source", "ag_result", "ag_check_result",
-    "fit_trainer", "fit_optimum", "fit_runs", "fit_run_id", "fit_training", "fit_rate", "fit_phase_report",
-    "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error",
+    "fit_trainer", "fit_optimum", "fit_runs", "fit_run_id", "fit_runs_made", "fit_training", "fit_rate",
+    "fit_phase_report",
+    "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error", "signs_loaded",
+    "signs_upload_cache",
 )
 
 LECTURER_CSS = """

@@ -1,6 +1,7 @@
 """A lecturer shares a link and switches to lecturer mode; a student reopens a closed tab."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -28,3 +29,21 @@ def test_lecturer_mode_hides_the_sidebar_and_enlarges(visit, settle, shot):
     page.get_by_role("button", name="Leave lecturer mode").click()
     settle()
     expect(page.locator("[data-testid=stSidebar]")).to_be_visible()
+
+
+def test_closed_tab_comes_back_with_its_run(visit, settle):
+    page = visit("sin-fit")
+    progress = page.locator("[data-testid=stProgress]").first
+    expect(progress).to_contain_text("step 0 of 2,000", timeout=60_000)
+    page.get_by_role("button", name="Train").click()
+    expect(progress).to_contain_text("step 2,000 of 2,000", timeout=60_000)
+    settle()
+    url = page.url
+    assert "sid=" in url
+    context = page.context
+    page.close()  # the student closes the tab mid-lecture...
+    again = context.new_page()  # ...and opens the same address again
+    again.goto(url)
+    expect(again.locator("[data-testid=stProgress]").first).to_contain_text("step 2,000 of 2,000", timeout=60_000)
+    expect(again.get_by_text("Compare runs")).to_be_visible()
+    again.screenshot(path=str(Path(__file__).parent / "screenshots" / "classroom_restored.png"))
