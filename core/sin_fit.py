@@ -314,7 +314,10 @@ class _TorchLoop:
         self.loss_tensor.backward()
 
     def values(self) -> list[float]:
-        return torch.cat([p.detach().reshape(-1) for p in self.params]).tolist()
+        out: list[float] = []
+        for p in self.params:
+            out += [p.item()] if p.dim() == 0 else p.detach().reshape(-1).tolist()
+        return out
 
     def grads(self) -> list[float | None]:
         out: list[float | None] = []
@@ -521,7 +524,7 @@ class PhaseReport:
 class CoefficientTrace:
     """Coefficient values at some steps, thinned to at most `limit` rows by doubling the stride."""
 
-    limit: int = 4000
+    limit: int = 500  # the chart shows ~600 points; reading parameters every step would cost ~5%
     stride: int = 1
     steps: list[int] = field(default_factory=list)
     values: list[list[float]] = field(default_factory=list)

@@ -6,10 +6,14 @@ from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit_controls import load_preset, settings_sidebar
-from ui.sin_fit_views import anatomy, charts, progress_and_metrics, run_record
-
-TICK_SECONDS = 0.4  # the live fragment reruns this often while training...
-BUDGET_SECONDS = 0.3  # ...and trains for this long each time, so Stop answers within a tick
+from ui.sin_fit_views import (
+    BUDGET_SECONDS,
+    TICK_SECONDS,
+    anatomy,
+    charts,
+    progress_and_metrics,
+    run_record,
+)
 
 st.title("📈 sin(x) fit")
 st.markdown(
