@@ -11,6 +11,7 @@ from ui.sin_fit_views import (
     TICK_SECONDS,
     anatomy,
     charts,
+    config_notes,
     progress_and_metrics,
     run_record,
 )
@@ -83,6 +84,7 @@ if step_once.button("Step once", key="fit_step", width="stretch", disabled=state
         new_trainer()
     state.fit_trainer.run(1)
 
+config_notes(config)
 view_left, view_right = st.columns(2)
 log_y = view_left.toggle("Log-scale loss", value=True, key="fit_log_y")
 smoothing = view_right.slider(

@@ -36,6 +36,20 @@ FORGOT_NOTE = (
 )
 
 
+def config_notes(config) -> None:
+    """Say out loud when a deliberate mistake is switched on."""
+    if config.power_typo:
+        st.warning(
+            "This is listing 1 exactly as the seed prints it: `c * x * 2 + d * x * 3`. Train it and "
+            "compare the loss with the optimum. Can you spot the bug? (Hint: open 'Show the code'.)"
+        )
+    if config.forget_zero_grad:
+        st.warning(
+            "zero_grad is switched off (see the training-loop anatomy below): gradients pile up "
+            "from step to step, so the fit overshoots and swings instead of settling."
+        )
+
+
 def progress_and_metrics(trainer: SineFitTrainer, optimum: Optimum, rate: float | None) -> None:
     """Progress bar with steps/s, and loss / optimum / gap as metrics."""
     config = trainer.config
