@@ -91,7 +91,7 @@ def _layout(title: str, x_title: str, y_title: str, log_y: bool = False, height:
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title=x_title),
         yaxis=dict(title=y_title, type="log" if log_y else "linear", exponentformat="power"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="center", x=0.55),
         hovermode="x unified",
         uirevision="keep",  # keep the user's zoom across redraws
     )
