@@ -7,10 +7,15 @@ from core.sin_fit_export import export_script
 from ui.classroom import end_training_turn, training_turn
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit_controls import load_preset, settings_sidebar
-from ui.sin_fit_views import anatomy, charts, progress_and_metrics, run_record
-
-TICK_SECONDS = 0.4  # the live fragment reruns this often while training...
-BUDGET_SECONDS = 0.3  # ...and trains for this long each time, so Stop answers within a tick
+from ui.sin_fit_views import (
+    BUDGET_SECONDS,
+    TICK_SECONDS,
+    anatomy,
+    charts,
+    config_notes,
+    progress_and_metrics,
+    run_record,
+)
 
 st.title("📈 sin(x) fit")
 st.markdown(
@@ -82,6 +87,7 @@ if step_once.button("Step once", key="fit_step", width="stretch", disabled=state
         new_trainer()
     state.fit_trainer.run(1)
 
+config_notes(config)
 view_left, view_right = st.columns(2)
 log_y = view_left.toggle("Log-scale loss", value=True, key="fit_log_y")
 smoothing = view_right.slider(

@@ -27,8 +27,8 @@ def test_train_watch_stop_and_compare(visit, settle, shot):
     # Let the shared sidebar finish finding devices first: its 1 s poll firing while this page's
     # first (slow, torch-importing) run is in flight makes Streamlit show "Page not found".
     page = visit()
-    page.wait_for_function("() => document.body.innerText.includes('Devices: ')", timeout=60_000)
-    page.wait_for_function("() => !document.body.innerText.includes('looking for')", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('Devices: ')", timeout=180_000)
+    page.wait_for_function("() => !document.body.innerText.includes('looking for')", timeout=180_000)
     page = visit("sin-fit")
     # the first visit imports plotly and pandas: wait for the page itself, not just the script state
     expect(page.locator("[data-testid=stProgress]").first).to_contain_text("step 0 of 2,000", timeout=60_000)
