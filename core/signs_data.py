@@ -38,6 +38,7 @@ MAX_ZIP_ENTRIES = 20_000  # the real set has ~1,200 files
 MAX_ZIP_TOTAL_BYTES = 1536 * 2**20  # sum of declared uncompressed sizes (the raw set is ~1.1 GB)
 MAX_ENTRY_BYTES = 256 * 2**20  # one file, read with this as a hard limit (an .h5 pair is ~15 MB)
 MAX_COMPRESSION_RATIO = 200  # declared size / compressed size; JPEGs and .h5 are far below
+MAX_H5_ARRAY_BYTES = 512 * 2**20  # one .h5 image array once read (the real one is 13 MB)
 MAX_IMAGES = 12_000  # decoded images kept in memory (12,000 x 12 KB = 147 MB)
 MAX_IMAGE_PIXELS = 40_000_000  # per image, read from the header before decoding (phones: ~12 M)
 
@@ -820,6 +821,11 @@ def _read_h5_split(
                 raise fail(f"has {split}_set_x shaped {shape}, not N x H x W x 3")
             if shape[0] > MAX_IMAGES:
                 raise fail(f"holds {shape[0]:,} images, more than the {MAX_IMAGES:,} allowed")
+            if x_node.size * x_node.dtype.itemsize > MAX_H5_ARRAY_BYTES:
+                raise fail(
+                    f"has {split}_set_x of {x_node.size * x_node.dtype.itemsize / 2**20:,.0f} MB, "
+                    f"more than the {MAX_H5_ARRAY_BYTES / 2**20:,.0f} MB allowed"
+                )
             if x_node.dtype.kind not in "ui":
                 raise fail(f"has {split}_set_x of type {x_node.dtype}, not 8-bit pixels")
             if y_node.size != shape[0] or y_node.dtype.kind not in "ui":

@@ -353,6 +353,15 @@ def test_h5_pointing_outside_the_file_is_refused(tmp_path):
         )
 
 
+def test_h5_too_big_once_read_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(signs_data, "MAX_H5_ARRAY_BYTES", 6 * 64 * 64 * 3 - 1)
+    write_folder(
+        tmp_path, {"train_signs.h5": h5_bytes("train", 6), "test_signs.h5": h5_bytes("test", 6)}
+    )
+    with pytest.raises(SignsDataError, match="MB allowed"):
+        load_signs(tmp_path)
+
+
 def test_only_one_h5_file_gets_a_sentence(tmp_path):
     write_folder(tmp_path, {"train_signs.h5": h5_bytes("train", 6)})
     with pytest.raises(SignsDataError, match="add test_signs.h5"):
