@@ -16,6 +16,7 @@ anything that cannot be used raises `SignsDataError` (a ValueError) with a sente
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import re
 import warnings
@@ -383,13 +384,14 @@ def synthetic_signs(n_train: int = 1080, n_test: int = 120, seed: int = 0) -> Si
     change when only n_train does. 1080 + 120 images take 2-3 s of one core.
     """
     for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise SignsDataError(f"{name} must be a whole number of images, at least 1.")
     if n_train + n_test > MAX_IMAGES:
         raise SignsDataError(
             f"{n_train + n_test} images is more than the built-in set makes; "
             f"ask for at most {MAX_IMAGES} in total."
         )
+    n_train, n_test = int(n_train), int(n_test)
     return SignsData(
         train=_synthetic_split(n_train, seed, 0),
         test=_synthetic_split(n_test, seed, 1),
@@ -761,10 +763,10 @@ def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
             f"(e.g. {_show(broken[0], 80)})."
         )
     datasets = {}
-    for split, (pictures, numbers) in found.items():
+    for split, (pictures, split_labels) in found.items():
         if pictures:
             datasets[split] = SignsDataset(
-                torch.stack(pictures), torch.tensor(numbers, dtype=torch.int64)
+                torch.stack(pictures), torch.tensor(split_labels, dtype=torch.int64)
             )
     for split in ("train", "test"):
         if split not in datasets:

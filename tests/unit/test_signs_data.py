@@ -109,6 +109,7 @@ def test_synthetic_shapes_ranges_and_balance():
     assert data.train.class_counts() == [10] * 6
     assert max(data.test.class_counts()) - min(data.test.class_counts()) <= 1
     assert data.warnings == () and "seed 3" in data.source
+    assert len(synthetic_signs(np.int64(6), np.int64(6)).train) == 6  # NumPy whole numbers too
     floats = data.train.float_images()
     assert floats.shape == (60, 3, 64, 64) and torch.equal(floats, data.train.images.float() / 255)
     # Labels are shuffled, not sorted by class.
@@ -156,7 +157,7 @@ def test_more_raised_fingers_cover_more_of_the_picture_above_the_palm():
     assert top_contrast(open_hands) > top_contrast(fists)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_synthetic_refuses_bad_sizes(bad):
     with pytest.raises(SignsDataError, match="at least 1"):
         synthetic_signs(n_train=bad)
