@@ -16,6 +16,7 @@ anything that cannot be used raises `SignsDataError` (a ValueError) with a sente
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import re
 import warnings
@@ -38,6 +39,7 @@ MAX_ZIP_ENTRIES = 20_000  # the real set has ~1,200 files
 MAX_ZIP_TOTAL_BYTES = 1536 * 2**20  # sum of declared uncompressed sizes (the raw set is ~1.1 GB)
 MAX_ENTRY_BYTES = 256 * 2**20  # one file, read with this as a hard limit (an .h5 pair is ~15 MB)
 MAX_COMPRESSION_RATIO = 200  # declared size / compressed size; JPEGs and .h5 are far below
+MAX_H5_ARRAY_BYTES = 512 * 2**20  # one .h5 image array once read (the real one is 13 MB)
 MAX_IMAGES = 12_000  # decoded images kept in memory (12,000 x 12 KB = 147 MB)
 MAX_IMAGE_PIXELS = 40_000_000  # per image, read from the header before decoding (phones: ~12 M)
 
@@ -109,40 +111,30 @@ class SignsData:
 # the origin, index finger on the negative-x side (the thumb's side).
 _FINGER_X = (-0.375, -0.125, 0.125, 0.375)  # index, middle, ring, pinky
 _FINGER_LENGTH = (0.86, 0.95, 0.88, 0.70)
-_FINGER_RADIUS = (0.120, 0.125, 0.118, 0.105)
+_FINGER_RADIUS = (0.108, 0.112, 0.106, 0.095)
 _PALM_HALF = (0.32, 0.36)  # half-size of the palm's inner box; a 0.18 rounding is added around
 _PALM_ROUND = 0.18
+
+_RENDER_CHUNK = 128  # hands drawn per vectorised pass (~2 MB per (N, 64, 64) float32 array)
 
 _SKIN_LIGHT = np.array([0.97, 0.82, 0.70])
 _SKIN_DARK = np.array([0.40, 0.26, 0.18])
 
 
-def _finger_patterns(label: int, alternate: bool) -> tuple[tuple[int, ...], int]:
+def _finger_patterns(label: int) -> tuple[tuple[int, ...], int]:
     """Which of (index, middle, ring, pinky) are raised, and whether the thumb is, for a count.
 
-    The usual SIGNS way counts from the index finger and raises the thumb only for five; the
-    alternate way (thumb first, as many people count) keeps the thumb from being a giveaway.
+    As in the SIGNS photos: count from the index finger; the thumb comes up only for five.
     """
-    if label == 5:
-        return (1, 1, 1, 1), 1
-    if label == 0:
-        return (0, 0, 0, 0), 0
-    if alternate:
-        fingers = tuple(1 if i < label - 1 else 0 for i in range(4))
-        return fingers, 1
-    return tuple(1 if i < label else 0 for i in range(4)), 0
+    return tuple(1 if i < label else 0 for i in range(4)), int(label == 5)
 
 
 def _sample_hand_parameters(labels: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Draw every random choice for a batch of hands at once (arrays of length N)."""
     n = len(labels)
-    alternate = rng.random(n) < 0.2
-    raised = np.zeros((n, 4), dtype=np.float32)
-    thumb = np.zeros(n, dtype=np.float32)
-    for i, (label, alt) in enumerate(zip(labels, alternate, strict=True)):
-        fingers, thumb_up = _finger_patterns(int(label), bool(alt))
-        raised[i] = fingers
-        thumb[i] = thumb_up
+    patterns = [_finger_patterns(int(label)) for label in labels]
+    raised = np.array([fingers for fingers, _ in patterns], dtype=np.float32).reshape(n, 4)
+    thumb = np.array([thumb_up for _, thumb_up in patterns], dtype=np.float32)
 
     tone = rng.random(n)
     skin = _SKIN_LIGHT[None] * (1 - tone[:, None]) + _SKIN_DARK[None] * tone[:, None]
@@ -157,21 +149,21 @@ def _sample_hand_parameters(labels: np.ndarray, rng: np.random.Generator) -> dic
         "raised": raised,
         "thumb": thumb,
         "mirror": np.where(rng.random(n) < 0.5, -1.0, 1.0),  # left or right hand
-        "angle": np.deg2rad(rng.uniform(-25, 25, n)),
-        "scale": rng.uniform(17.0, 25.0, n),  # pixels per hand unit
-        "cx": IMAGE_SIZE / 2 + rng.uniform(-6, 6, n),
-        "cy": IMAGE_SIZE / 2 + 6 + rng.uniform(-5, 5, n),
-        "finger_length": rng.uniform(0.82, 1.15, n)[:, None] * rng.uniform(0.93, 1.07, (n, 4)),
+        "angle": np.deg2rad(rng.uniform(-12, 12, n)),
+        "scale": rng.uniform(19.0, 25.0, n),  # pixels per hand unit
+        "cx": IMAGE_SIZE / 2 + rng.uniform(-4, 4, n),
+        "cy": IMAGE_SIZE / 2 + 6 + rng.uniform(-4, 4, n),
+        "finger_length": rng.uniform(0.9, 1.15, n)[:, None] * rng.uniform(0.93, 1.07, (n, 4)),
         "finger_width": rng.uniform(0.88, 1.12, n),
-        "spread": np.deg2rad(rng.uniform(3, 13, n))[:, None] * np.array([-1.5, -0.5, 0.5, 1.5])
+        "spread": np.deg2rad(rng.uniform(5, 14, n))[:, None] * np.array([-1.5, -0.5, 0.5, 1.5])
         + np.deg2rad(rng.normal(0, 2.5, (n, 4))),
         "thumb_angle": np.deg2rad(rng.uniform(35, 70, n)),
         "thumb_length": rng.uniform(0.6, 0.8, n),
         "palm_width": rng.uniform(0.9, 1.1, n),
         "skin": np.clip(skin, 0, 1),
         "background": np.clip(background, 0, 1),
-        "texture": rng.uniform(0.0, 0.18, n),
-        "stripes": np.where(rng.random(n) < 0.3, rng.uniform(0.02, 0.08, n), 0.0),
+        "texture": rng.uniform(0.0, 0.12, n),
+        "stripes": np.where(rng.random(n) < 0.2, rng.uniform(0.02, 0.06, n), 0.0),
         "stripe_freq": rng.uniform(0.2, 0.9, n),
         "stripe_angle": rng.uniform(0, np.pi, n),
         "sleeve": sleeve,
@@ -179,16 +171,24 @@ def _sample_hand_parameters(labels: np.ndarray, rng: np.random.Generator) -> dic
         "brightness": rng.uniform(0.78, 1.12, n),
         "light_angle": rng.uniform(0, 2 * np.pi, n),
         "light_strength": rng.uniform(0.0, 0.3, n),
-        "noise": rng.uniform(0.004, 0.035, n),
+        "noise": rng.uniform(0.004, 0.025, n),
     }
 
 
 def _capsule(u, v, ax, ay, bx, by, ra, rb):
     """Signed distance (hand units) from points (u, v) to a capsule from a (radius ra) to b (rb)."""
-    pax, pay = u - ax, v - ay
-    bax, bay = bx - ax, by - ay
-    h = np.clip((pax * bax + pay * bay) / (bax * bax + bay * bay + 1e-9), 0, 1)
-    return np.hypot(pax - h * bax, pay - h * bay) - (ra + (rb - ra) * h)
+    bax, bay = bx - ax, by - ay  # (N, 1, 1): the segment
+    pax, pay = u - ax, v - ay  # (N, 64, 64): pixel relative to its start
+    h = pax * (bax / (bax * bax + bay * bay + 1e-9))
+    h += pay * (bay / (bax * bax + bay * bay + 1e-9))
+    np.clip(h, 0, 1, out=h)  # how far along the segment the nearest point is
+    pax -= h * bax
+    pay -= h * bay
+    distance = np.hypot(pax, pay, out=pax)
+    h *= rb - ra
+    distance -= h
+    distance -= ra
+    return distance
 
 
 def _rounded_box(u, v, half_w, half_h, radius):
@@ -290,7 +290,7 @@ def _render_hands(p: dict[str, np.ndarray], noise_seed: int) -> np.ndarray:
         base_x = _FINGER_X[i] * palm_w
         length = _FINGER_LENGTH[i] * p["finger_length"][:, i]
         radius = _FINGER_RADIUS[i] * width
-        start_y = np.where(raised, -0.30, -0.60)
+        start_y = np.where(raised, -0.30, -0.55)
         end_x = np.where(raised, base_x + length * np.sin(p["spread"][:, i]), base_x * 0.9)
         end_y = np.where(raised, -0.30 - length * np.cos(p["spread"][:, i]), -0.26)
         start_r = radius * np.where(raised, 1.05, 1.08)
@@ -351,7 +351,7 @@ def _balanced_labels(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(labels)
 
 
-def draw_hands(labels: Iterable[int], seed: int = 0, chunk: int = 128) -> torch.Tensor:
+def draw_hands(labels: Iterable[int], seed: int = 0) -> torch.Tensor:
     """Draw one hand per label (0-5 raised fingers): uint8 tensor (N, 3, 64, 64).
 
     Deterministic for a seed; use it for "a fresh built-in picture" to predict.
@@ -362,6 +362,7 @@ def draw_hands(labels: Iterable[int], seed: int = 0, chunk: int = 128) -> torch.
     rng = np.random.default_rng([seed, 7])
     params = _sample_hand_parameters(labels, rng)
     images = np.zeros((len(labels), 3, IMAGE_SIZE, IMAGE_SIZE), dtype=np.uint8)
+    chunk = _RENDER_CHUNK
     for start in range(0, len(labels), chunk):
         part = {key: value[start : start + chunk] for key, value in params.items()}
         images[start : start + chunk] = _render_hands(part, noise_seed=seed * 100_003 + start)
@@ -380,16 +381,17 @@ def synthetic_signs(n_train: int = 1080, n_test: int = 120, seed: int = 0) -> Si
 
     Balanced classes (counts differ by at most one), deterministic for (n_train, n_test, seed);
     the train and test pictures come from separate random streams, so the test set does not
-    change when only n_train does. 1080 + 120 images take about a second on one core.
+    change when only n_train does. 1080 + 120 images take 2-3 s of one core.
     """
     for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise SignsDataError(f"{name} must be a whole number of images, at least 1.")
     if n_train + n_test > MAX_IMAGES:
         raise SignsDataError(
             f"{n_train + n_test} images is more than the built-in set makes; "
             f"ask for at most {MAX_IMAGES} in total."
         )
+    n_train, n_test = int(n_train), int(n_test)
     return SignsData(
         train=_synthetic_split(n_train, seed, 0),
         test=_synthetic_split(n_test, seed, 1),
@@ -761,10 +763,10 @@ def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
             f"(e.g. {_show(broken[0], 80)})."
         )
     datasets = {}
-    for split, (pictures, numbers) in found.items():
+    for split, (pictures, split_labels) in found.items():
         if pictures:
             datasets[split] = SignsDataset(
-                torch.stack(pictures), torch.tensor(numbers, dtype=torch.int64)
+                torch.stack(pictures), torch.tensor(split_labels, dtype=torch.int64)
             )
     for split in ("train", "test"):
         if split not in datasets:
@@ -821,6 +823,11 @@ def _read_h5_split(
                 raise fail(f"has {split}_set_x shaped {shape}, not N x H x W x 3")
             if shape[0] > MAX_IMAGES:
                 raise fail(f"holds {shape[0]:,} images, more than the {MAX_IMAGES:,} allowed")
+            if x_node.size * x_node.dtype.itemsize > MAX_H5_ARRAY_BYTES:
+                raise fail(
+                    f"has {split}_set_x of {x_node.size * x_node.dtype.itemsize / 2**20:,.0f} MB, "
+                    f"more than the {MAX_H5_ARRAY_BYTES / 2**20:,.0f} MB allowed"
+                )
             if x_node.dtype.kind not in "ui":
                 raise fail(f"has {split}_set_x of type {x_node.dtype}, not 8-bit pixels")
             if y_node.size != shape[0] or y_node.dtype.kind not in "ui":

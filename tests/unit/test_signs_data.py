@@ -109,6 +109,7 @@ def test_synthetic_shapes_ranges_and_balance():
     assert data.train.class_counts() == [10] * 6
     assert max(data.test.class_counts()) - min(data.test.class_counts()) <= 1
     assert data.warnings == () and "seed 3" in data.source
+    assert len(synthetic_signs(np.int64(6), np.int64(6)).train) == 6  # NumPy whole numbers too
     floats = data.train.float_images()
     assert floats.shape == (60, 3, 64, 64) and torch.equal(floats, data.train.images.float() / 255)
     # Labels are shuffled, not sorted by class.
@@ -156,7 +157,7 @@ def test_more_raised_fingers_cover_more_of_the_picture_above_the_palm():
     assert top_contrast(open_hands) > top_contrast(fists)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_synthetic_refuses_bad_sizes(bad):
     with pytest.raises(SignsDataError, match="at least 1"):
         synthetic_signs(n_train=bad)
@@ -351,6 +352,15 @@ def test_h5_pointing_outside_the_file_is_refused(tmp_path):
         load_signs_files(
             {"train_signs.h5": buffer.getvalue(), "test_signs.h5": h5_bytes("test", 6)}
         )
+
+
+def test_h5_too_big_once_read_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(signs_data, "MAX_H5_ARRAY_BYTES", 6 * 64 * 64 * 3 - 1)
+    write_folder(
+        tmp_path, {"train_signs.h5": h5_bytes("train", 6), "test_signs.h5": h5_bytes("test", 6)}
+    )
+    with pytest.raises(SignsDataError, match="MB allowed"):
+        load_signs(tmp_path)
 
 
 def test_only_one_h5_file_gets_a_sentence(tmp_path):
