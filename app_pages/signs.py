@@ -19,6 +19,7 @@ from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
+from ui.classroom import end_training_turn, training_turn
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
@@ -119,6 +120,7 @@ def start(resume: bool) -> None:
 
 def finish(trainer: ClassifierTrainer) -> None:
     state["signs_running"] = False
+    end_training_turn()  # the next student in the queue starts at once
     if trainer.images_seen:
         views.record_speed(state["signs_runs"], trainer)
 
@@ -138,13 +140,14 @@ def training_panel() -> None:
         st.rerun()
     if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
         state.update(signs_trainer=None, signs_running=False, signs_error="")
+        end_training_turn()
         st.rerun()
     if state["signs_error"]:
         st.error(state["signs_error"])
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running:
+    if running and training_turn():  # the server's fair queue: wait here while others train
         try:
             trainer.run_for(TICK_SECONDS)
         except ClassifierError as error:
