@@ -54,8 +54,8 @@ with tab_data:
                 st.rerun()
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
         elif kind == "Upload a zip":
-            upload = st.file_uploader("A zip with train_signs/ and test_signs/ folders of {label}_IMG_{id}.jpg, "
-                                      "or with train_signs.h5 and test_signs.h5", type=["zip"], key="signs_upload")
+            upload = st.file_uploader("A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
+                                      "or with train\\_signs.h5 and test\\_signs.h5", type=["zip"], key="signs_upload")
             if upload is not None:
                 choice = source.uploaded_zip(upload.getvalue(), upload.name, val_fraction)
         else:
