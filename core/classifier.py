@@ -39,7 +39,7 @@ OPTIMIZERS = {
     "rmsprop": "RMSprop",
 }
 SCHEDULES = {
-    "one-cycle": "one cycle (warm up to the learning rate, then anneal)",
+    "one-cycle": "one cycle",  # OneCycleLR: warm up to the learning rate, then anneal
     "constant": "constant",
 }
 EVAL_BATCH = 256  # validation/test batches: no gradients are kept, so larger is fine
