@@ -54,8 +54,8 @@ with tab_data:
                 st.rerun()
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
         elif kind == "Upload a zip":
-            upload = st.file_uploader("A zip with train_signs/ and test_signs/ folders of {label}_IMG_{id}.jpg, "
-                                      "or with train_signs.h5 and test_signs.h5", type=["zip"], key="signs_upload")
+            upload = st.file_uploader("A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
+                                      "or with train\\_signs.h5 and test\\_signs.h5", type=["zip"], key="signs_upload")
             if upload is not None:
                 choice = source.uploaded_zip(upload.getvalue(), upload.name, val_fraction)
         else:
@@ -120,7 +120,7 @@ def start(resume: bool) -> None:
 
 def finish(trainer: ClassifierTrainer) -> None:
     state["signs_running"] = False
-    end_training_turn()
+    end_training_turn()  # the next student in the queue starts at once
     if trainer.images_seen:
         views.record_speed(state["signs_runs"], trainer)
 
@@ -128,17 +128,17 @@ def finish(trainer: ClassifierTrainer) -> None:
 def training_panel() -> None:
     trainer, running = state["signs_trainer"], state["signs_running"]
     c1, c2, c3, c4 = st.columns(4)
-    if c1.button("Train", key="signs_train", type="primary", disabled=running, width="stretch"):
+    if c1.button("Train", key="signs_train", type="primary", disabled=running, use_container_width=True):
         start(resume=False)
         st.rerun()
-    if c2.button("Stop", key="signs_stop", disabled=not running, width="stretch"):
+    if c2.button("Stop", key="signs_stop", disabled=not running, use_container_width=True):
         finish(trainer)
         st.rerun()
-    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, width="stretch",
+    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, use_container_width=True,
                  help="Continue this run; once it has finished, train for the Epochs setting more."):
         start(resume=True)
         st.rerun()
-    if c4.button("Reset", key="signs_reset", disabled=trainer is None, width="stretch"):
+    if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
         state.update(signs_trainer=None, signs_running=False, signs_error="")
         end_training_turn()
         st.rerun()
@@ -147,7 +147,7 @@ def training_panel() -> None:
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running and training_turn():  # a fair share of the server (ui/classroom.py)
+    if running and training_turn():  # the server's fair queue: wait here while others train
         try:
             trainer.run_for(TICK_SECONDS)
         except ClassifierError as error:

@@ -39,7 +39,7 @@ OPTIMIZERS = {
     "rmsprop": "RMSprop",
 }
 SCHEDULES = {
-    "one-cycle": "one cycle (warm up to the learning rate, then anneal)",
+    "one-cycle": "one cycle",  # OneCycleLR: warm up to the learning rate, then anneal
     "constant": "constant",
 }
 EVAL_BATCH = 256  # validation/test batches: no gradients are kept, so larger is fine
@@ -184,13 +184,21 @@ def stratified_split(
 
 
 def tensor_data(signs, val_fraction: float = 0.2, seed: int = 0) -> TensorData:
-    """Turn anything with `.train`, `.test` and `.classes` (a SignsData) into TensorData."""
+    """Turn anything with `.train`, `.test` and `.classes` (a SignsData) into TensorData.
+
+    Validation is the data's own `.val` split when it has one (a dev_signs/ folder), else
+    `val_fraction` of each class of train, chosen by `seed`.
+    """
     train_images, train_labels = stack_dataset(signs.train)
     test_images, test_labels = stack_dataset(signs.test)
+    classes = list(getattr(signs, "classes", [str(i) for i in range(6)]))
+    if getattr(signs, "val", None) is not None and len(signs.val):  # a dev_signs/ folder came with it
+        val_images, val_labels = stack_dataset(signs.val)
+        return TensorData(train_images, train_labels, val_images, val_labels, test_images, test_labels, classes)
     keep, held = stratified_split(train_labels, val_fraction, seed)
     return TensorData(
         train_images[keep], train_labels[keep], train_images[held], train_labels[held],
-        test_images, test_labels, list(getattr(signs, "classes", [str(i) for i in range(6)])),
+        test_images, test_labels, classes,
     )
 
 
