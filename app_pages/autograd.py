@@ -14,8 +14,10 @@ st.markdown(
     "leaves and leaves each leaf's gradient in `.grad`. Pick a preset or type your own lines."
 )
 
-mode = st.radio("Trace", ["Your own lines", "An nn.Module"], horizontal=True, key="ag_mode",
+views.load_settings()
+mode = st.radio("Trace", views.MODES, horizontal=True, key="ag_mode",
                 label_visibility="collapsed")
+views.share()
 
 if mode == "An nn.Module":
     options = views.graph_options()
@@ -28,7 +30,7 @@ with editor:
     source = st.text_area("Program", key="ag_source", height=230,
                           help="Python syntax, PyTorch names. Ctrl+Enter runs it.")
     seed_column, run_column = st.columns([1, 1])
-    seed = seed_column.number_input("Seed for rand/randn", 0, 10_000, 0, key="ag_seed")
+    seed = seed_column.number_input("Seed for rand/randn", 0, 10_000, key="ag_seed")
     run_column.button("Run", key="ag_run", type="primary", width="stretch")
 with help_column:
     st.markdown("**What you can write**")

@@ -320,8 +320,8 @@ def parse_program(source: str, limits: Limits = LIMITS) -> ast.Module:
                 raise _refuse(node, f"The program has more than {limits.max_statements} "
                                     "statements. Shorten it.")
         _check_node(node, parent, limits)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1, node))
+        children = list(ast.iter_child_nodes(node))
+        stack.extend((child, depth + 1, node) for child in reversed(children))  # source order
     return tree
 
 

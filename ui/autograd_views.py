@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 
 from core.autograd_presets import PRESETS, PRESETS_BY_KEY
-from core.expressions import ExpressionError, Program, check_gradients, run_program
+from core.expressions import LIMITS, ExpressionError, Program, check_gradients, run_program
 from core.graph import (
     KINDS,
     MAX_NODES,
@@ -29,8 +29,41 @@ from core.module_graphs import (
     module_code,
     run_module_graph,
 )
+from ui.classroom import load_settings_from_url, share_box
 
 DEFAULT_PRESET = "mean"
+MODES = ["Your own lines", "An nn.Module"]
+DIRECTIONS = ["top to bottom", "left to right"]
+# Widget key -> default. These travel in the page's link (🔗 Share this experiment).
+SHARED = {
+    "ag_mode": MODES[0], "ag_source": PRESETS_BY_KEY[DEFAULT_PRESET].source, "ag_seed": 0,
+    "ag_values": True, "ag_saved": False, "ag_direction": DIRECTIONS[0], "ag_cap": MAX_NODES,
+    "ag_module": "mlp", "ag_module_loss": "mse", "ag_module_seed": 0, "ag_module_in": 3,
+    "ag_module_hidden": 4, "ag_module_layers": 2, "ag_module_out": 2, "ag_module_batch": 4,
+}
+SHARED_OPTIONS = {
+    "ag_mode": MODES, "ag_direction": DIRECTIONS, "ag_module": list(MODELS),
+    "ag_module_loss": list(LOSSES), "ag_seed": list(range(10_001)),
+    "ag_module_seed": list(range(10_001)), "ag_cap": list(range(10, 401)),
+    "ag_module_in": list(range(1, 17)), "ag_module_hidden": list(range(1, 33)),
+    "ag_module_layers": list(range(2, 9)), "ag_module_out": list(range(1, 9)),
+    "ag_module_batch": list(range(1, 33)),
+}
+
+
+def load_settings() -> None:
+    """Settings from the page's link on the first run, then the defaults for anything unset."""
+    load_settings_from_url(SHARED, SHARED_OPTIONS)
+    if len(st.session_state.get("ag_source", "")) > LIMITS.max_source_chars:
+        st.session_state["ag_source"] = SHARED["ag_source"]
+        st.warning("The program in the link was too long and was replaced by the default one.")
+    for key, default in SHARED.items():
+        st.session_state.setdefault(key, default)
+
+
+def share() -> None:
+    """The sidebar link that reopens this page with the same program and settings."""
+    share_box(list(SHARED))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +78,6 @@ def _load_preset(key: str) -> None:
 
 def preset_buttons() -> None:
     """One button per preset; a click loads it into the editor and runs it."""
-    st.session_state.setdefault("ag_source", PRESETS_BY_KEY[DEFAULT_PRESET].source)
     st.session_state.setdefault("ag_preset_shown", DEFAULT_PRESET)
     columns = st.columns(4)
     for index, preset in enumerate(PRESETS):
@@ -100,11 +132,10 @@ def graph_options() -> dict:
     """Toggles for the picture."""
     left, middle, right, cap = st.columns([1, 1, 1.3, 1.2])
     options = {
-        "show_values": left.toggle("Show values", value=True, key="ag_values"),
-        "show_saved": middle.toggle("Show saved tensors", value=False, key="ag_saved"),
-        "direction": right.radio("Layout", ["top to bottom", "left to right"], horizontal=True,
-                                 key="ag_direction"),
-        "max_nodes": cap.number_input("Node cap", 10, 400, MAX_NODES, step=10, key="ag_cap"),
+        "show_values": left.toggle("Show values", key="ag_values"),
+        "show_saved": middle.toggle("Show saved tensors", key="ag_saved"),
+        "direction": right.radio("Layout", DIRECTIONS, horizontal=True, key="ag_direction"),
+        "max_nodes": cap.number_input("Node cap", 10, 400, step=10, key="ag_cap"),
     }
     options["direction"] = "LR" if options["direction"] == "left to right" else "TB"
     return options
@@ -255,20 +286,18 @@ def gradient_check(program: Program) -> None:
 def module_section(options: dict) -> None:
     """Pick a small model and see the graph of its loss."""
     left, middle, right = st.columns(3)
-    model = left.selectbox("Model", list(MODELS), index=list(MODELS).index("mlp"),
-                           format_func=MODELS.get, key="ag_module")
+    model = left.selectbox("Model", list(MODELS), format_func=MODELS.get, key="ag_module")
     loss = middle.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="ag_module_loss")
-    seed = right.number_input("Seed", 0, 10_000, 0, key="ag_module_seed")
+    seed = right.number_input("Seed", 0, 10_000, key="ag_module_seed")
     a, b, c, d, e = st.columns(5)
     config_args = {
-        "in_features": a.slider("Inputs", 1, 16, 3, key="ag_module_in"),
-        "hidden": b.slider("Hidden units", 1, 32, 4, key="ag_module_hidden",
+        "in_features": a.slider("Inputs", 1, 16, key="ag_module_in"),
+        "hidden": b.slider("Hidden units", 1, 32, key="ag_module_hidden",
                            disabled=model == "linear"),
-        "layers": c.slider("Linear layers", 2, 8, 2, key="ag_module_layers",
+        "layers": c.slider("Linear layers", 2, 8, key="ag_module_layers",
                            disabled=model == "linear"),
-        "out_features": d.slider("Outputs", 1 if loss == "mse" else 2, 8, 2,
-                                 key="ag_module_out"),
-        "batch": e.slider("Batch", 1, 32, 4, key="ag_module_batch"),
+        "out_features": d.slider("Outputs", 1, 8, key="ag_module_out"),
+        "batch": e.slider("Batch", 1, 32, key="ag_module_batch"),
     }
     try:
         config = ModuleGraphConfig(model=model, loss=loss, seed=int(seed), **config_args)

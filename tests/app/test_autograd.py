@@ -137,3 +137,35 @@ def test_module_graphs(page):
     at.number_input(key="ag_cap").set_value(150).run()
     at.radio(key="ag_mode").set_value("Your own lines").run()
     assert not at.exception
+
+
+def _open_with(params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def test_link_reopens_the_same_program_and_settings():
+    source = "w = torch.ones(2, requires_grad=True)\nloss = (w * 3).sum()\nloss.backward()\n"
+    at = _open_with({"ag_source": source, "ag_direction": "left to right", "ag_values": "false"})
+    assert not at.exception
+    assert at.text_area(key="ag_source").value == source
+    dot = _graph(at)
+    assert "rankdir=LR" in dot and "data " not in dot and "SumBackward0" in dot
+    link = at.sidebar.code[0].value
+    assert "ag_source=w+%3D+torch.ones" in link and "ag_direction=left+to+right" in link
+
+
+def test_hostile_link_settings_are_refused_with_sentences():
+    at = _open_with({"ag_source": "import os\nos.system('ls')", "ag_module_layers": "999",
+                     "ag_mode": "shell", "ag_cap": "lots"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "ag_module_layers" in warnings and "ag_mode" in warnings and "ag_cap" in warnings
+    assert at.error and "Imports are not part of this language" in at.error[0].value

@@ -241,6 +241,12 @@ def test_pytorch_errors_become_sentences_with_the_original_message(source, sente
     assert info.value.line == source.count("\n") + 1
 
 
+def test_the_first_problem_in_source_order_is_reported():
+    with pytest.raises(ExpressionError) as info:
+        run_program("import os\nx = 'text'\ny = lambda: 1")
+    assert info.value.line == 1 and "Imports" in str(info.value)
+
+
 def test_error_names_line_and_column():
     with pytest.raises(ExpressionError) as info:
         run_program("a = torch.ones(2)\nb = a.__class__")
