@@ -19,13 +19,33 @@ from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
-from ui.classroom import end_training_turn, training_turn
+from ui.classroom import end_training_turn, load_settings_from_url, share_box, training_turn
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
 state = st.session_state
 for name, default in [("signs_trainer", None), ("signs_running", False), ("signs_error", ""), ("signs_runs", [])]:
     state.setdefault(name, default)
+SHARED = {  # widget key -> default type; these travel in the page's link (the device does not)
+    "signs_source": "Built-in hands", "signs_val": 0.2, "signs_n_train": 1080, "signs_n_test": 120,
+    "signs_data_seed": 0, "signs_model": MODEL_NAMES[0], "signs_optimizer": next(iter(OPTIMIZERS)),
+    "signs_lr": ClassifierConfig.lr, "signs_schedule": next(iter(SCHEDULES)), "signs_batch": 32,
+    "signs_epochs": ClassifierConfig.epochs, "signs_dropout": 0.3, "signs_wd": 0.0, "signs_train_seed": 0,
+    "signs_flip": True, "signs_rotation": 0, "signs_jitter": 0.0,
+}
+load_settings_from_url(SHARED, {
+    "signs_source": ["Built-in hands", "Upload a zip"], "signs_n_train": [120, 240, 480, 720, 1080],
+    "signs_n_test": [60, 120, 240], "signs_model": list(MODEL_NAMES), "signs_optimizer": list(OPTIMIZERS),
+    "signs_schedule": list(SCHEDULES), "signs_batch": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    "signs_lr": [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 0.1], "signs_wd": [0.0, 1e-5, 1e-4, 1e-3, 1e-2],
+    "signs_val": [v / 20 for v in range(11)], "signs_epochs": list(range(1, 51)), "signs_rotation": list(range(46)),
+    "signs_dropout": [v / 20 for v in range(17)], "signs_jitter": [v / 20 for v in range(11)],
+    "signs_data_seed": list(range(10_001)), "signs_train_seed": list(range(10_001)),
+})
+
+
+def next_data_seed() -> None:
+    state["signs_data_seed"] = int(state.get("signs_data_seed", 0)) + 1
 
 st.title("✋ SIGNS classifier")
 st.markdown(
@@ -49,9 +69,8 @@ with tab_data:
             n_train = c1.select_slider("Training images", [120, 240, 480, 720, 1080], 1080, key="signs_n_train")
             n_test = c2.select_slider("Test images", [60, 120, 240], 120, key="signs_n_test")
             data_seed = c3.number_input("Data seed", 0, 10_000, 0, key="signs_data_seed")
-            if c4.button("Regenerate", key="signs_regenerate", help="Draw a new set of hands (next seed)."):
-                state["signs_data_seed"] = int(data_seed) + 1
-                st.rerun()
+            c4.button("Regenerate", key="signs_regenerate", help="Draw a new set of hands (next seed).",
+                      on_click=next_data_seed)
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
         elif kind == "Upload a zip":
             upload = st.file_uploader("A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
@@ -98,6 +117,7 @@ with tab_model:
         weight_decay=weight_decay, dropout=dropout, seed=int(seed), flip=flip, rotation=float(rotation),
         color_jitter=jitter, val_fraction=val_fraction, device=device,
     )
+    share_box(list(SHARED))
     st.caption(MODEL_INFO[model_name][1])
     views.model_summary(views.cached_model(model_name))
     views.augmented_batch(data.train_images, data.train_labels, config)

@@ -4,9 +4,9 @@ import streamlit as st
 
 from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
-from ui.classroom import end_training_turn, training_turn
+from ui.classroom import end_training_turn, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
-from ui.sin_fit_controls import load_preset, settings_sidebar
+from ui.sin_fit_controls import SHARED_KEYS, load_preset, settings_sidebar
 from ui.sin_fit_views import (
     BUDGET_SECONDS,
     TICK_SECONDS,
@@ -136,3 +136,5 @@ with st.expander("🐍 Show the code (a runnable script for these settings)"):
         "Download sin_fit.py", script, file_name="sin_fit.py", mime="text/x-python", key="fit_export", icon="⬇️"
     )
     st.code(script, language="python")
+
+share_box(SHARED_KEYS)
