@@ -1,11 +1,11 @@
 """SIGNS classifier: pick data, a model and a device, train live, then look into the results."""
 
 import streamlit as st
-from core.signs_data import synthetic_signs
 
 from core.classifier import (
     ALL_GPUS,
     OPTIMIZERS,
+    SCHEDULES,
     ClassifierConfig,
     ClassifierError,
     ClassifierTrainer,
@@ -15,15 +15,37 @@ from core.classifier import (
     predict,
 )
 from core.models import DROPOUT_MODELS, MODEL_INFO, MODEL_NAMES
+from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
+from ui.classroom import end_training_turn, load_settings_from_url, share_box, training_turn
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
 state = st.session_state
 for name, default in [("signs_trainer", None), ("signs_running", False), ("signs_error", ""), ("signs_runs", [])]:
     state.setdefault(name, default)
+SHARED = {  # widget key -> default type; these travel in the page's link (the device does not)
+    "signs_source": "Built-in hands", "signs_val": 0.2, "signs_n_train": 1080, "signs_n_test": 120,
+    "signs_data_seed": 0, "signs_model": MODEL_NAMES[0], "signs_optimizer": next(iter(OPTIMIZERS)),
+    "signs_lr": ClassifierConfig.lr, "signs_schedule": next(iter(SCHEDULES)), "signs_batch": 32,
+    "signs_epochs": ClassifierConfig.epochs, "signs_dropout": 0.3, "signs_wd": 0.0, "signs_train_seed": 0,
+    "signs_flip": True, "signs_rotation": 0, "signs_jitter": 0.0,
+}
+load_settings_from_url(SHARED, {
+    "signs_source": ["Built-in hands", "Upload a zip"], "signs_n_train": [120, 240, 480, 720, 1080],
+    "signs_n_test": [60, 120, 240], "signs_model": list(MODEL_NAMES), "signs_optimizer": list(OPTIMIZERS),
+    "signs_schedule": list(SCHEDULES), "signs_batch": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    "signs_lr": [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 0.1], "signs_wd": [0.0, 1e-5, 1e-4, 1e-3, 1e-2],
+    "signs_val": [v / 20 for v in range(11)], "signs_epochs": list(range(1, 51)), "signs_rotation": list(range(46)),
+    "signs_dropout": [v / 20 for v in range(17)], "signs_jitter": [v / 20 for v in range(11)],
+    "signs_data_seed": list(range(10_001)), "signs_train_seed": list(range(10_001)),
+})
+
+
+def next_data_seed() -> None:
+    state["signs_data_seed"] = int(state.get("signs_data_seed", 0)) + 1
 
 st.title("✋ SIGNS classifier")
 st.markdown(
@@ -43,17 +65,16 @@ with tab_data:
     choice = None
     try:
         if kind == "Built-in hands":
-            c1, c2, c3, c4 = st.columns([3, 3, 2, 1], vertical_alignment="bottom")
+            c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
             n_train = c1.select_slider("Training images", [120, 240, 480, 720, 1080], 1080, key="signs_n_train")
             n_test = c2.select_slider("Test images", [60, 120, 240], 120, key="signs_n_test")
             data_seed = c3.number_input("Data seed", 0, 10_000, 0, key="signs_data_seed")
-            if c4.button("Regenerate", key="signs_regenerate", help="Draw a new set of hands (next seed)."):
-                state["signs_data_seed"] = int(data_seed) + 1
-                st.rerun()
+            c4.button("Regenerate", key="signs_regenerate", help="Draw a new set of hands (next seed).",
+                      on_click=next_data_seed)
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
         elif kind == "Upload a zip":
-            upload = st.file_uploader("A zip with train_signs/ and test_signs/ folders of {label}_IMG_{id}.jpg, "
-                                      "or with train_signs.h5 and test_signs.h5", type=["zip"], key="signs_upload")
+            upload = st.file_uploader("A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
+                                      "or with train\\_signs.h5 and test\\_signs.h5", type=["zip"], key="signs_upload")
             if upload is not None:
                 choice = source.uploaded_zip(upload.getvalue(), upload.name, val_fraction)
         else:
@@ -77,10 +98,12 @@ with tab_model:
     optimizer = c2.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="signs_optimizer")
     with c3:
         device = device_picker("signs_device", data_parallel_value=ALL_GPUS)
-    c1, c2, c3 = st.columns(3)
-    lr = c1.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1], 2e-3, key="signs_lr")
-    batch_size = c2.select_slider("Batch size", [1, 2, 4, 8, 16, 32, 64, 128, 256], 32, key="signs_batch")
-    epochs = c3.slider("Epochs", 1, 50, ClassifierConfig.epochs, key="signs_epochs")
+    c1, c2, c3, c4 = st.columns(4)
+    lr = c1.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 0.1], ClassifierConfig.lr, key="signs_lr")
+    schedule = c2.selectbox("Schedule", list(SCHEDULES), format_func=SCHEDULES.get, key="signs_schedule",
+                            help="One cycle raises the learning rate to the value on the left, then lowers it to almost 0.")
+    batch_size = c3.select_slider("Batch size", [1, 2, 4, 8, 16, 32, 64, 128, 256], 32, key="signs_batch")
+    epochs = c4.slider("Epochs", 1, 50, ClassifierConfig.epochs, key="signs_epochs")
     c1, c2, c3 = st.columns(3)
     dropout = c1.slider("Dropout", 0.0, 0.8, 0.3, 0.05, key="signs_dropout", disabled=model_name not in DROPOUT_MODELS)
     weight_decay = c2.select_slider("Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 0.0, key="signs_wd")
@@ -90,10 +113,11 @@ with tab_model:
     rotation = c2.slider("Random rotation (± degrees)", 0, 45, 0, key="signs_rotation")
     jitter = c3.slider("Colour jitter", 0.0, 0.5, 0.0, 0.05, key="signs_jitter")
     config = ClassifierConfig(
-        model=model_name, optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs,
+        model=model_name, optimizer=optimizer, lr=lr, lr_schedule=schedule, batch_size=batch_size, epochs=epochs,
         weight_decay=weight_decay, dropout=dropout, seed=int(seed), flip=flip, rotation=float(rotation),
         color_jitter=jitter, val_fraction=val_fraction, device=device,
     )
+    share_box(list(SHARED))
     st.caption(MODEL_INFO[model_name][1])
     views.model_summary(views.cached_model(model_name))
     views.augmented_batch(data.train_images, data.train_labels, config)
@@ -116,6 +140,7 @@ def start(resume: bool) -> None:
 
 def finish(trainer: ClassifierTrainer) -> None:
     state["signs_running"] = False
+    end_training_turn()  # the next student in the queue starts at once
     if trainer.images_seen:
         views.record_speed(state["signs_runs"], trainer)
 
@@ -135,13 +160,14 @@ def training_panel() -> None:
         st.rerun()
     if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
         state.update(signs_trainer=None, signs_running=False, signs_error="")
+        end_training_turn()
         st.rerun()
     if state["signs_error"]:
         st.error(state["signs_error"])
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running:
+    if running and training_turn():  # the server's fair queue: wait here while others train
         try:
             trainer.run_for(TICK_SECONDS)
         except ClassifierError as error:

@@ -177,7 +177,7 @@ def throughput_table(runs: list[dict]) -> None:
     if not runs:
         return
     st.caption("Training speed measured in this session (forward + backward + optimizer step):")
-    st.dataframe(pd.DataFrame(runs), hide_index=True)
+    st.dataframe(pd.DataFrame(runs).drop(columns=["run"], errors="ignore"), hide_index=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

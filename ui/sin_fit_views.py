@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.sin_fit import (
@@ -18,6 +19,9 @@ from core.sin_fit import (
 from ui.live_chart import Curve, history_figure, lines_figure, show_figure
 from ui.run_table import RunRecord
 
+TICK_SECONDS = 0.5  # the live fragment reruns this often while training...
+BUDGET_SECONDS = 0.4  # ...and trains this long each time, so Stop answers within a tick
+
 PHASE_NOTES = {
     "forward": "The model computed y_pred from x with the current coefficients. No gradients yet.",
     "loss": "The loss compares y_pred with y: one number that autograd can differentiate.",
@@ -30,6 +34,20 @@ FORGOT_NOTE = (
     "zero_grad is switched off: .grad still holds every earlier step's gradient, and the coming "
     "backward() adds the new one on top."
 )
+
+
+def config_notes(config) -> None:
+    """Say out loud when a deliberate mistake is switched on."""
+    if config.power_typo:
+        st.warning(
+            "This is listing 1 exactly as the seed prints it: `c * x * 2 + d * x * 3`. Train it and "
+            "compare the loss with the optimum. Can you spot the bug? (Hint: open 'Show the code'.)"
+        )
+    if config.forget_zero_grad:
+        st.warning(
+            "zero_grad is switched off (see the training-loop anatomy below): gradients pile up "
+            "from step to step, so the fit overshoots and swings instead of settling."
+        )
 
 
 def progress_and_metrics(trainer: SineFitTrainer, optimum: Optimum, rate: float | None) -> None:
@@ -49,16 +67,13 @@ def progress_and_metrics(trainer: SineFitTrainer, optimum: Optimum, rate: float 
         st.error(trainer.divergence)
 
 
-def charts(trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: float) -> None:
-    """Loss curve, fit over the data, and the coefficients' trajectories."""
+def build_figures(trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: float) -> dict[str, go.Figure]:
+    """The three live charts: loss curve, fit over the data, the coefficients' trajectories."""
     config = trainer.config
     loss_chart = history_figure(
         [Curve("loss", trainer.loss_history)], title="Loss per step", log_y=log_y, smoothing=smoothing,
         hlines=[(optimum.loss, f"optimum {optimum.loss:.4g}")],
     )
-    left, right = st.columns(2)
-    with left:
-        show_figure(loss_chart, key="fit_loss_chart")
     curves = fit_curves(trainer, optimum)
     x, y = trainer.data()
     fit_chart = lines_figure(
@@ -67,16 +82,25 @@ def charts(trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: fl
         title=f"Fit after {trainer.step:,} steps", x_title="x", y_title="y", dashed=["optimum"],
         points=(x, y, f"{config.n_points:,} data points"),
     )
-    with right:
-        show_figure(fit_chart, key="fit_curve_chart")
     trace = trainer.coefficient_trace
     values = np.asarray(trace.values)  # (recorded steps, coefficients)
     coefficient_chart = lines_figure(
         trace.steps, {name: values[:, i] for i, name in enumerate(trainer.coefficient_names)},
         title="Coefficients (dotted: their optimal values)", x_title="step", y_title="value",
-        hlines=[(v, "") for v in optimum_per_coefficient(config, optimum)],
+        hlines=[(v, "") for v in optimum_per_coefficient(config, optimum)], limit=600,
     )
-    show_figure(coefficient_chart, key="fit_coef_chart")
+    return {"loss": loss_chart, "fit": fit_chart, "coefficients": coefficient_chart}
+
+
+def charts(trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: float) -> None:
+    """Draw the live charts: loss and fit side by side, coefficients below."""
+    figures = build_figures(trainer, optimum, log_y, smoothing)
+    left, right = st.columns(2)
+    with left:
+        show_figure(figures["loss"], key="fit_loss_chart")
+    with right:
+        show_figure(figures["fit"], key="fit_curve_chart")
+    show_figure(figures["coefficients"], key="fit_coef_chart")
 
 
 def anatomy(trainer: SineFitTrainer, report: PhaseReport | None) -> None:

@@ -287,6 +287,7 @@ def test_forgetting_zero_grad_piles_gradients_up():
     for _ in range(3):
         trainer.run(1)
         grads.append(trainer.gradients)
+    assert "forgotten" in next(p.code for p in trainer.phases if p.name == "zero_grad")
     zeroed = SineFitTrainer(small(variant="nn", lr=1e-9))
     zeroed.run(3)
     assert abs(grads[2][1]) > 2.5 * abs(zeroed.gradients[1])
