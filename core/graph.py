@@ -722,7 +722,7 @@ def finite_difference_check(
     max_elements: int = 48,
     rtol: float = 1e-4,
     atol: float = 1e-6,
-    max_seconds: float = 10.0,
+    max_seconds: float = 5.0,
 ) -> list[GradientCheck]:
     """Compare autograd's gradient of the scalar `loss(leaves)` with central differences.
 
