@@ -19,7 +19,13 @@ from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
-from ui.classroom import end_training_turn, load_settings_from_url, share_box, training_turn
+from ui.classroom import (
+    end_training_turn,
+    exclusive_chunk,
+    load_settings_from_url,
+    share_box,
+    training_turn,
+)
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
@@ -169,7 +175,7 @@ def training_panel() -> None:
         return
     if running and training_turn():  # the server's fair queue: wait here while others train
         try:
-            trainer.run_for(TICK_SECONDS)
+            exclusive_chunk(lambda: trainer.run_for(TICK_SECONDS))
         except ClassifierError as error:
             state["signs_error"] = str(error)
             finish(trainer)

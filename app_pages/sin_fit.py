@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
-from ui.classroom import end_training_turn, share_box, training_turn
+from ui.classroom import end_training_turn, exclusive_chunk, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit_controls import SHARED_KEYS, load_preset, settings_sidebar
 from ui.sin_fit_views import (
@@ -99,16 +99,19 @@ smoothing = view_right.slider(
 @st.fragment(run_every=TICK_SECONDS if state.fit_training else None)
 def live_panel() -> None:
     trainer = state.fit_trainer
-    if state.fit_training and training_turn():  # a fair share of the server (ui/classroom.py)
-        progress = trainer.run_for(BUDGET_SECONDS)
-        state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
+    queued = state.fit_training and not training_turn()  # a fair share of the server (ui/classroom.py)
+    if state.fit_training and not queued:
+        progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
+        if progress is not None:
+            state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
         if trainer.finished:
             state.fit_training = False
             end_training_turn()
             record("diverged" if trainer.divergence else "finished")
             st.rerun()
     progress_and_metrics(trainer, state.fit_optimum, state.fit_rate)
-    charts(trainer, state.fit_optimum, log_y, smoothing)
+    if not queued:  # nothing moves while waiting in the queue: spare the server the charts
+        charts(trainer, state.fit_optimum, log_y, smoothing)
 
 
 live_panel()

@@ -53,10 +53,11 @@ SHARED_OPTIONS = {
 
 def load_settings() -> None:
     """Settings from the page's link on the first run, then the defaults for anything unset."""
-    load_settings_from_url(SHARED, SHARED_OPTIONS)
-    if len(st.session_state.get("ag_source", "")) > LIMITS.max_source_chars:
-        st.session_state["ag_source"] = SHARED["ag_source"]
+    linked = st.query_params.get("ag_source", "")
+    if "ag_source" not in st.session_state and len(linked) > LIMITS.max_source_chars:
+        del st.query_params["ag_source"]  # only a link's program is replaced; typed text never is
         st.warning("The program in the link was too long and was replaced by the default one.")
+    load_settings_from_url(SHARED, SHARED_OPTIONS)
     for key, default in SHARED.items():
         st.session_state.setdefault(key, default)
 

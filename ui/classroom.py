@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -20,6 +23,8 @@ DURABLE_KEYS = (
     "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error", "signs_loaded",
     "signs_upload_cache",
 )
+
+T = TypeVar("T")
 
 LECTURER_CSS = """
 <style>
@@ -60,6 +65,18 @@ def training_turn() -> bool:
         f"the queue of {waiting}. Your run starts by itself when a slot frees — keep this tab open."
     )
     return False
+
+
+def exclusive_chunk(step: Callable[[], T]) -> T | None:
+    """Run one chunk of this session's training unless another thread of the same session is
+    already stepping it (a rerun can overlap a fragment tick); then skip it and return None."""
+    lock = st.session_state.setdefault("_training_lock", threading.Lock())
+    if not lock.acquire(blocking=False):
+        return None
+    try:
+        return step()
+    finally:
+        lock.release()
 
 
 def end_training_turn() -> None:

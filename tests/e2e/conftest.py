@@ -47,7 +47,7 @@ def app_url(browser):
     with streamlit_server() as (url, _process, _started):
         warm = browser.new_page()
         warm.goto(f"{url}/tensors")
-        warm.wait_for_selector("[data-testid=stCode]", timeout=120_000)
+        warm.wait_for_selector("[data-testid=stMain] [data-testid=stCode]", timeout=120_000)
         warm.close()
         yield url
 
