@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import re
 import sys
@@ -74,6 +75,7 @@ class Options:
     timeout: float = 420.0
     stagger: float = 3.0
     train_timeout: float = 300.0
+    action_timeout: float = 120.0
 
 
 @dataclass
@@ -117,7 +119,7 @@ class Student:
     async def act(self, what: str, key: str, value=True) -> None:
         await self.pause()
         while_training = self.hall.training_now > 0
-        seconds = await self.client.set(key, value)
+        seconds = await self.client.set(key, value, timeout=self.hall.options.action_timeout)
         self.hall.interactions.append(Interaction(self.index, what, seconds, while_training))
         self.check_screen(what)
 
@@ -277,6 +279,18 @@ class RssSampler:
                 return
             self._stop.wait(0.25)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) the server and its children have used so far."""
+        import psutil
+
+        try:
+            total = sum(self.process.cpu_times()[:2])
+            for child in self.process.children(recursive=True):
+                total += sum(child.cpu_times()[:2])
+            return total
+        except psutil.Error:
+            return None
+
     def __enter__(self):
         self._thread.start()
         return self
@@ -284,6 +298,25 @@ class RssSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class StderrTail:
+    """Drain the server's stderr (a full pipe would stall it) and keep its last lines."""
+
+    def __init__(self, stream, keep: int = 200) -> None:
+        self.lines: list[str] = []
+        self.keep = keep
+        self._thread = threading.Thread(target=self._loop, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _loop(self, stream) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip())
+            del self.lines[: -self.keep]
+
+    def problems(self) -> list[str]:
+        """Lines that look like a server-side error (tracebacks, exceptions)."""
+        return [line for line in self.lines if "Error" in line or "Traceback" in line or "Exception" in line]
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -307,8 +340,10 @@ async def drive(url: str, options: Options) -> Hall:
         task.cancel()
     for task, student in zip(tasks, students, strict=True):
         if task in pending:
+            now = time.perf_counter()
+            recent = "; ".join(f"{now - t:.1f} s ago {what}" for t, what in student.client.log[-5:])
             hall.errors.append(f"session {student.index} ({student.stage}): not finished after "
-                               f"{options.timeout:.0f} s")
+                               f"{options.timeout:.0f} s (last: {recent})")
     await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         if task.exception() is not None:
@@ -318,10 +353,15 @@ async def drive(url: str, options: Options) -> Hall:
 
 def run(options: Options) -> dict:
     """Start the server, drive the sessions, return the headline figures."""
+    load_before = os.getloadavg()[0]
     with streamlit_server() as (url, process, _started), RssSampler(process.pid) as rss:
+        stderr = StderrTail(process.stderr)
         started = time.perf_counter()
+        client_cpu = time.process_time()
         hall = asyncio.run(drive(url, options))
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = rss.cpu_seconds()
     latencies = [i.seconds for i in hall.interactions]
     training = [i.seconds for i in hall.interactions if i.while_training]
     idle = [i.seconds for i in hall.interactions if not i.while_training]
@@ -346,6 +386,11 @@ def run(options: Options) -> dict:
         "tour_p50_s": rounded(percentile(hall.tours, 0.5)),
         "tour_max_s": rounded(max(hall.tours, default=None)),
         "wall_s": round(wall, 1),
+        "server_cpu_s": rounded(server_cpu, 1),
+        "client_cpu_s": round(client_cpu, 1),
+        "load_avg_before": round(load_before, 1),
+        "load_avg_after": round(os.getloadavg()[0], 1),
+        "cores": os.cpu_count(),
         "sin_steps": options.sin_steps,
         "think_s": options.think,
         "goal": "completed == sessions, cross_talk == 0, errors == 0, p95_training_s < 2",
@@ -354,7 +399,14 @@ def run(options: Options) -> dict:
         result["completed"] == options.sessions and not result["cross_talk"] and not result["errors"]
         and (result["p95_training_s"] or 0) < 2.0
     )
+    by_action: dict[str, list[float]] = {}
+    for interaction in hall.interactions:
+        by_action.setdefault(interaction.what, []).append(interaction.seconds)
+    result["by_action_p50_max_s"] = {
+        what: [rounded(percentile(values, 0.5), 2), rounded(max(values), 2)] for what, values in by_action.items()
+    }
     result["error_samples"] = hall.errors[:5]
+    result["server_log_errors"] = stderr.problems()[-5:]
     return result
 
 

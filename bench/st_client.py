@@ -81,6 +81,7 @@ class StreamlitClient:
     texts_seen: list = field(default_factory=list)  # every code/markdown/alert text, in order
     runs: list = field(default_factory=list)
     page_script_hash: str = ""
+    log: list = field(default_factory=list)  # (seconds, what) of sends and run starts/finishes
     messages: int = 0
     bytes_received: int = 0
 
@@ -141,12 +142,14 @@ class StreamlitClient:
             run = msg.metadata.run
             fragments = tuple(run.fragment_ids)
             self.runs.append(Run(run.script_run_id, fragments, time.perf_counter()))
+            self.log.append((time.perf_counter(), f"run {run.script_run_id[:8]} started {fragments}"))
             self.page_script_hash = msg.new_session.page_script_hash
             if not fragments:  # a full run: the frontend drops its auto-reruns and old elements
                 self._stop_auto(list(self._auto))
                 self.elements = {}
         elif kind == "script_finished":
             run_id = msg.metadata.run.script_run_id
+            self.log.append((time.perf_counter(), f"run {run_id[:8]} finished {msg.script_finished}"))
             for run in reversed(self.runs):
                 if run.run_id == run_id or not run_id:
                     run.finished, run.status = time.perf_counter(), msg.script_finished
@@ -225,7 +228,8 @@ class StreamlitClient:
                     raise StreamlitClientError(f"{self.name}: the server closed the connection")
                 left = deadline - time.perf_counter()
                 if left <= 0:
-                    raise TimeoutError(f"{self.name}: timed out after {timeout:.0f} s")
+                    recent = "; ".join(f"{t - deadline + timeout:.1f}s {what}" for t, what in self.log[-6:])
+                    raise TimeoutError(f"{self.name}: timed out after {timeout:.0f} s ({recent})")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
 
@@ -250,6 +254,7 @@ class StreamlitClient:
             return 0.0
         runs_before = len(self.runs)
         sent = time.perf_counter()
+        self.log.append((sent, f"sent {widget_state.id[-30:] if widget_state else page_name or page_script_hash}"))
         await self._send(msg)
 
         def done() -> bool:
