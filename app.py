@@ -6,6 +6,7 @@ page without this file (no sidebar, no page config)."""
 
 import streamlit as st
 
+from ui.classroom import lecturer_mode
 from ui.sidebar import show_sidebar
 
 st.set_page_config(page_title="Torch Playground", page_icon="🔥", layout="wide")
@@ -20,4 +21,5 @@ navigation = st.navigation(
     ]
 )
 show_sidebar()
+lecturer_mode()
 navigation.run()

@@ -1,6 +1,7 @@
 """SIGNS classifier: pick data, a model and a device, train live, then look into the results."""
 
 import streamlit as st
+from core.signs_data import synthetic_signs
 
 from core.classifier import (
     ALL_GPUS,
@@ -14,7 +15,6 @@ from core.classifier import (
     predict,
 )
 from core.models import DROPOUT_MODELS, MODEL_INFO, MODEL_NAMES
-from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views

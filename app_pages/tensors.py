@@ -16,7 +16,10 @@ from core.tensors import (
     parse_ints,
     pipeline_code,
     run_pipeline,
+    steps_from_text,
+    steps_to_text,
 )
+from ui.classroom import load_settings_from_url, share_box
 from ui.numpy_views import image_tab, numpy_bridge_tab
 from ui.tensor_views import broadcast_table, metadata_table, show_values
 
@@ -25,12 +28,21 @@ STEP_HELP = {
     "permute": ("all dims in a new order", "1, 0"), "slice": ("index", "[:, 1:3]"), "to": ("dtype", "float64"),
     "arithmetic": ("a number or a list (broadcast)", "[10, 20, 30]"),
 }
-DEFAULTS = {
-    "tns_pipeline": [], "tns_constructor": "arange", "tns_values": "[[1, 2], [3, 4]]", "tns_shape": "2, 3",
-    "tns_start": 0.0, "tns_end": 12.0, "tns_step": 1.0, "tns_dtype": "float32", "tns_requires_grad": False,
+SHARED = {  # widget key -> default; these travel in the page's link
+    "tns_constructor": "arange", "tns_values": "[[1, 2], [3, 4]]", "tns_shape": "2, 3", "tns_start": 0.0,
+    "tns_end": 12.0, "tns_step": 1.0, "tns_steps": 5, "tns_fill": 7.0, "tns_dtype": "float32",
+    "tns_device": "cpu", "tns_requires_grad": False, "tns_seed": 0,
 }
-for widget_key, default in DEFAULTS.items():
+first_visit = "tns_pipeline" not in st.session_state
+load_settings_from_url(SHARED, {"tns_constructor": list(CONSTRUCTORS), "tns_dtype": list(DTYPES),
+                                "tns_device": available_devices()})
+for widget_key, default in {**SHARED, "tns_pipeline": []}.items():
     st.session_state.setdefault(widget_key, default)
+if first_visit and "tns_pipe" in st.query_params:
+    try:
+        st.session_state["tns_pipeline"] = steps_from_text(st.query_params["tns_pipe"])
+    except InspectorError as exc:
+        st.warning(str(exc))
 
 
 def load_preset() -> None:
@@ -64,11 +76,11 @@ with build_tab:
             if constructor == "arange":
                 fields["step"] = c.number_input("step", key="tns_step")
             else:
-                fields["steps"] = int(c.number_input("steps", 0, 2**24, 5, key="tns_steps"))
+                fields["steps"] = int(c.number_input("steps", 0, 2**24, key="tns_steps"))
         else:
             shape_text = st.text_input("shape (1 to 4 sizes)", key="tns_shape")
             if constructor == "full":
-                fields["fill_value"] = st.number_input("fill value", value=7.0, key="tns_fill")
+                fields["fill_value"] = st.number_input("fill value", key="tns_fill")
             if constructor == "empty":
                 st.caption("empty only reserves memory: the values are whatever bytes were there before "
                            "(uninitialised), so they change from run to run. Fill it before use.")
@@ -76,7 +88,7 @@ with build_tab:
         device = st.selectbox("device", available_devices(), key="tns_device")
         requires_grad = st.checkbox("requires_grad", key="tns_requires_grad")
         if constructor in ("rand", "randn"):
-            fields["seed"] = int(st.number_input("random seed", 0, 2**31 - 1, 0, key="tns_seed"))
+            fields["seed"] = int(st.number_input("random seed", 0, 2**31 - 1, key="tns_seed"))
 
         st.subheader("2 · Add a step")
         op = st.selectbox("operation", STEP_OPS, key="tns_op")
@@ -151,3 +163,4 @@ with numpy_tab:
     numpy_bridge_tab(current)
 with picture_tab:
     image_tab()
+share_box(list(SHARED), {"tns_pipe": steps_to_text(st.session_state["tns_pipeline"])})

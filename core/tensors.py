@@ -5,8 +5,9 @@ values, shapes and slices are parsed with `ast` and walked, never evaluated."""
 from __future__ import annotations
 
 import ast
+import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -600,3 +601,27 @@ PRESETS: dict[str, tuple[TensorSpec, tuple[Step, ...]]] = {
         (Step("permute", "0, 2, 3, 1"),),
     ),
 }
+
+
+def steps_to_text(steps: list[Step] | tuple[Step, ...]) -> str:
+    """The pipeline as compact JSON, for a shareable link."""
+    return json.dumps([{k: v for k, v in asdict(step).items() if v != getattr(Step("view"), k) or k == "op"}
+                       for step in steps], separators=(",", ":"))
+
+
+def steps_from_text(text: str, max_steps: int = 50) -> list[Step]:
+    """Read a pipeline back from `steps_to_text`; raise InspectorError for anything else."""
+    if len(text) > MAX_TEXT:
+        raise InspectorError("The pipeline in the link is too long.")
+    try:
+        items = json.loads(text)
+        if not isinstance(items, list) or len(items) > max_steps:
+            raise TypeError
+        steps = [Step(**item) for item in items]
+    except (ValueError, TypeError):
+        raise InspectorError("The pipeline in the link could not be read; it was left empty.") from None
+    for step in steps:
+        if step.op not in STEP_OPS or not isinstance(step.text, str) or not isinstance(step.name, str) \
+                or not (step.dim is None or (isinstance(step.dim, int) and -10 < step.dim < 10)):
+            raise InspectorError("The pipeline in the link holds a step the inspector does not know; it was left empty.")
+    return steps

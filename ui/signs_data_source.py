@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from core.signs_data import load_signs, synthetic_signs
 
 from core.classifier import TensorData, tensor_data
-from core.signs_data import load_signs, synthetic_signs
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_FOLDERS = ("data/64x64_SIGNS", "data/SIGNS")  # where seed 001 puts the real set

@@ -135,3 +135,35 @@ def test_image_tab_upload_mode_shows_the_builtin_until_a_file_comes(open_page):
     at.radio(key="tns_image_source").set_value("upload my own").run()
     assert not at.exception
     assert any("(3, 96, 96)" in c for c in codes(at))
+
+
+def test_link_settings_open_the_same_experiment(open_page):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"tns_constructor": "zeros", "tns_shape": "4, 5", "tns_dtype": "int64",
+                            "tns_pipe": '[{"op":"view","text":"2, -1"}]'})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    facts = at.table[0].value
+    assert facts.loc["shape", "value"] == "(2, 10)" and facts.loc["dtype", "value"] == "int64"
+    link = at.sidebar.code[0].value
+    assert "tns_shape=4%2C+5" in link and "tns_pipe=" in link
+
+
+def test_nonsense_link_settings_get_a_sentence(open_page):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"tns_constructor": "os.system", "tns_end": "lots", "tns_pipe": "{not json"})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "tns_constructor" in warnings and "tns_end" in warnings and "could not be read" in warnings
+    assert "x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)" in codes(at)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from core.signs_data import synthetic_signs
 from torch import nn
 
 from core.classifier import (
@@ -28,7 +29,6 @@ from core.classifier import (
     trainer_from_checkpoint,
 )
 from core.models import MODEL_NAMES, build_model, layer_table, parameter_count
-from core.signs_data import synthetic_signs
 from core.signs_export import export_script
 
 ROOT = Path(__file__).resolve().parents[2]
