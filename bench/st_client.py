@@ -81,6 +81,7 @@ class StreamlitClient:
     texts_seen: list = field(default_factory=list)  # every code/markdown/alert text, in order
     runs: list = field(default_factory=list)
     page_script_hash: str = ""
+    query_string: str = ""  # the URL's query string, as the app last set it (st.query_params)
     log: list = field(default_factory=list)  # (seconds, what) of sends and run starts/finishes
     messages: int = 0
     bytes_received: int = 0
@@ -100,7 +101,8 @@ class StreamlitClient:
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self._ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=60)
         self._reader = asyncio.create_task(self._read(), name=f"{self.name}-reader")
-        return await self._rerun(page_name=page, query_string="")
+        self.query_string = ""
+        return await self._rerun(page_name=page)
 
     async def close(self) -> None:
         self._closed = True
@@ -161,6 +163,8 @@ class StreamlitClient:
                 self.pages[page.url_pathname] = page.page_script_hash
             if msg.navigation.page_script_hash:
                 self.page_script_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
         elif kind == "auto_rerun":
             self._start_auto(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
@@ -237,11 +241,11 @@ class StreamlitClient:
 
     async def _rerun(
         self, *, widget_state=None, fragment_id: str = "", page_name: str = "", page_script_hash: str = "",
-        query_string: str = "", is_auto_rerun: bool = False, timeout: float = 180.0,
+        is_auto_rerun: bool = False, timeout: float = 180.0,
     ) -> float:
         msg = BackMsg()
         state = msg.rerun_script
-        state.query_string = query_string
+        state.query_string = self.query_string
         state.page_name = page_name
         state.page_script_hash = page_script_hash or ("" if page_name else self.page_script_hash)
         state.is_auto_rerun = is_auto_rerun
@@ -334,4 +338,5 @@ class StreamlitClient:
             raise StreamlitClientError(f"{self.name}: no page {url_path!r} in {sorted(self.pages)}")
         self._stop_auto(list(self._auto))
         self.widgets = {}
+        self.query_string = ""  # a new url path: the frontend starts the next page without query
         return await self._rerun(page_script_hash=self.pages[url_path], timeout=timeout)
