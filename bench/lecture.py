@@ -24,7 +24,8 @@ Last line: {"sessions", "completed", "cross_talk", "p50_s", "p95_s", "max_rss_mb
 
 Options: --sessions N, --quick (3 sessions, a 300-step fit, short pauses), --think SECONDS
 (pause between a student's actions, default 1), --timeout SECONDS (whole run, default 420),
---stagger SECONDS (students arrive within this window, default 3).
+--stagger SECONDS (students arrive within this window, default 3), --server-option KEY=VALUE
+(a `streamlit run` option, repeatable, e.g. runner.postScriptGC=false to compare).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Options:
     stagger: float = 3.0
     train_timeout: float = 300.0
     action_timeout: float = 120.0
+    server_options: tuple = ()  # ("runner.postScriptGC=false", ...): passed to `streamlit run`
 
 
 @dataclass
@@ -300,6 +302,38 @@ class RssSampler:
         self._thread.join()
 
 
+class HealthProbe:
+    """Seconds the server takes to answer /_stcore/health, every 0.5 s: how responsive its event
+    loop stays while the sessions' scripts run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        import urllib.request
+
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=30) as reply:
+                    reply.read()
+                self.samples.append(time.perf_counter() - started)
+            except OSError:
+                self.samples.append(30.0)
+            self._stop.wait(0.5)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class StderrTail:
     """Drain the server's stderr (a full pipe would stall it) and keep its last lines."""
 
@@ -354,7 +388,8 @@ async def drive(url: str, options: Options) -> Hall:
 def run(options: Options) -> dict:
     """Start the server, drive the sessions, return the headline figures."""
     load_before = os.getloadavg()[0]
-    with streamlit_server() as (url, process, _started), RssSampler(process.pid) as rss:
+    flags = [f"--{item.split('=', 1)[0]}={item.split('=', 1)[1]}" for item in options.server_options]
+    with streamlit_server(flags) as (url, process, _started), RssSampler(process.pid) as rss, HealthProbe(url) as health:
         stderr = StderrTail(process.stderr)
         started = time.perf_counter()
         client_cpu = time.process_time()
@@ -378,6 +413,8 @@ def run(options: Options) -> dict:
         "p50_training_s": rounded(percentile(training, 0.5)),
         "p95_idle_s": rounded(percentile(idle, 0.95)),
         "max_s": rounded(max(latencies, default=None)),
+        "health_p95_s": rounded(percentile(health.samples, 0.95)),
+        "health_max_s": rounded(max(health.samples, default=None)),
         "page_load_p50_s": rounded(percentile(hall.page_loads, 0.5)),
         "page_load_max_s": rounded(max(hall.page_loads, default=None)),
         "page_switch_p95_s": rounded(percentile(hall.page_switches, 0.95)),
@@ -393,6 +430,7 @@ def run(options: Options) -> dict:
         "cores": os.cpu_count(),
         "sin_steps": options.sin_steps,
         "think_s": options.think,
+        "server_options": list(options.server_options),
         "goal": "completed == sessions, cross_talk == 0, errors == 0, p95_training_s < 2",
     }
     result["goal_met"] = bool(
@@ -417,11 +455,17 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--think", type=float, default=None, help="seconds between a student's actions")
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the whole run")
     parser.add_argument("--stagger", type=float, default=None, help="students arrive within this window")
+    parser.add_argument("--server-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a `streamlit run` option for this run, e.g. runner.postScriptGC=false")
     args = parser.parse_args(argv)
     options = Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0) if args.quick else Options()
     for name in ("sessions", "think", "timeout", "stagger"):
         if getattr(args, name) is not None:
             setattr(options, name, getattr(args, name))
+    for item in args.server_option:
+        if "=" not in item or not re.fullmatch(r"[A-Za-z]+\.[A-Za-z]+", item.split("=", 1)[0]):
+            parser.error(f"--server-option wants KEY=VALUE like runner.postScriptGC=false, not {item!r}")
+    options.server_options = tuple(args.server_option)
     if options.sessions < 1:
         parser.error("--sessions must be at least 1")
     seat_number(options.sessions - 1)

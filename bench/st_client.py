@@ -99,7 +99,10 @@ class StreamlitClient:
     async def open(self, page: str = "") -> float:
         """Connect and load the page at url path `page`; return seconds until its run finished."""
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        self._ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=60)
+        # A browser's WebSocket sends no protocol pings of its own, so neither do we: a server
+        # too busy to answer a ping within 20 s would otherwise be hung up on by the client.
+        self._ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120,
+                                 ping_interval=None)
         self._reader = asyncio.create_task(self._read(), name=f"{self.name}-reader")
         self.query_string = ""
         return await self._rerun(page_name=page)
