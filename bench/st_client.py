@@ -218,6 +218,16 @@ class StreamlitClient:
                     break
         return out
 
+    def summary(self) -> str:
+        """Runs seen so far, for a timeout message: full and fragment runs by how they ended."""
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            kind = "fragment" if run.fragment_ids else "full"
+            status = "running" if run.status is None else ForwardMsg.ScriptFinishedStatus.Name(run.status)
+            counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
+        last = time.perf_counter() - self.log[-1][0] if self.log else 0.0
+        return f"runs: {counts}; {self.messages} messages; last event {last:.1f} s ago: {self.log[-1][1] if self.log else '-'}"
+
     def widget(self, key: str) -> Widget:
         try:
             return self.widgets[key]
@@ -235,8 +245,7 @@ class StreamlitClient:
                     raise StreamlitClientError(f"{self.name}: the server closed the connection")
                 left = deadline - time.perf_counter()
                 if left <= 0:
-                    recent = "; ".join(f"{t - deadline + timeout:.1f}s {what}" for t, what in self.log[-6:])
-                    raise TimeoutError(f"{self.name}: timed out after {timeout:.0f} s ({recent})")
+                    raise TimeoutError(f"{self.name}: timed out after {timeout:.0f} s ({self.summary()})")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
 
