@@ -25,7 +25,8 @@ Last line: {"sessions", "completed", "cross_talk", "p50_s", "p95_s", "max_rss_mb
 Options: --sessions N, --quick (3 sessions, a 300-step fit, short pauses), --think SECONDS
 (pause between a student's actions, default 1), --timeout SECONDS (whole run, default 420),
 --stagger SECONDS (students arrive within this window, default 3), --server-option KEY=VALUE
-(a `streamlit run` option, repeatable, e.g. runner.postScriptGC=false to compare).
+(a `streamlit run` option, repeatable, e.g. runner.postScriptGC=false to compare), --pages
+tensors,sin-fit (a shorter tour).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Options:
     stagger: float = 3.0
     train_timeout: float = 300.0
     action_timeout: float = 120.0
+    pages: tuple = ("tensors", "autograd", "sin-fit", "signs")  # the tour, in this order
     server_options: tuple = ()  # ("runner.postScriptGC=false", ...): passed to `streamlit run`
 
 
@@ -151,16 +153,15 @@ class Student:
     async def tour(self) -> None:
         await asyncio.sleep(self.random.uniform(0, self.hall.options.stagger))
         started = time.perf_counter()
-        self.stage = "tensors"
-        self.hall.page_loads.append(await self.client.open("tensors"))
-        self.check_screen("loading the tensor inspector")
-        await self.tensors()
-        await self.go("autograd")
-        await self.autograd()
-        await self.go("sin-fit")
-        await self.sin_fit()
-        await self.go("signs")
-        await self.signs()
+        stages = {"tensors": self.tensors, "autograd": self.autograd, "sin-fit": self.sin_fit, "signs": self.signs}
+        for number, page in enumerate(self.hall.options.pages):
+            if number == 0:
+                self.stage = page
+                self.hall.page_loads.append(await self.client.open(page))
+                self.check_screen(f"loading {page}")
+            else:
+                await self.go(page)
+            await stages[page]()
         self.hall.tours.append(time.perf_counter() - started)
 
     async def tensors(self) -> None:
@@ -441,6 +442,7 @@ def run(options: Options) -> dict:
         "sin_steps": options.sin_steps,
         "think_s": options.think,
         "server_options": list(options.server_options),
+        "pages": list(options.pages),
         "goal": "completed == sessions, cross_talk == 0, errors == 0, p95_training_s < 2",
     }
     result["goal_met"] = bool(
@@ -467,6 +469,8 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--stagger", type=float, default=None, help="students arrive within this window")
     parser.add_argument("--server-option", action="append", default=[], metavar="KEY=VALUE",
                         help="a `streamlit run` option for this run, e.g. runner.postScriptGC=false")
+    parser.add_argument("--pages", default=None, help="the tour's pages, comma-separated "
+                        "(default tensors,autograd,sin-fit,signs)")
     args = parser.parse_args(argv)
     options = Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0) if args.quick else Options()
     for name in ("sessions", "think", "timeout", "stagger"):
@@ -476,6 +480,11 @@ def parse(argv: list[str]) -> Options:
         if "=" not in item or not re.fullmatch(r"[A-Za-z]+\.[A-Za-z]+", item.split("=", 1)[0]):
             parser.error(f"--server-option wants KEY=VALUE like runner.postScriptGC=false, not {item!r}")
     options.server_options = tuple(args.server_option)
+    if args.pages:
+        options.pages = tuple(page.strip() for page in args.pages.split(",") if page.strip())
+        unknown = set(options.pages) - set(Options.pages)
+        if unknown or not options.pages:
+            parser.error(f"--pages takes some of {', '.join(Options.pages)}")
     if options.sessions < 1:
         parser.error("--sessions must be at least 1")
     seat_number(options.sessions - 1)

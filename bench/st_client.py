@@ -226,7 +226,10 @@ class StreamlitClient:
             status = "running" if run.status is None else ForwardMsg.ScriptFinishedStatus.Name(run.status)
             counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
         last = time.perf_counter() - self.log[-1][0] if self.log else 0.0
-        return f"runs: {counts}; {self.messages} messages; last event {last:.1f} s ago: {self.log[-1][1] if self.log else '-'}"
+        progress = self.texts("progress")
+        return (f"runs: {counts}; {self.messages} messages; last event {last:.1f} s ago: "
+                f"{self.log[-1][1] if self.log else '-'}; auto-rerun fragments {len(self._auto)}; "
+                f"progress {progress[:2]}")
 
     def widget(self, key: str) -> Widget:
         try:
