@@ -6,7 +6,7 @@ page without this file (no sidebar, no page config)."""
 
 import streamlit as st
 
-from ui.classroom import lecturer_mode
+from ui.classroom import lecturer_mode, remember_session, restore_session
 from ui.sidebar import show_sidebar
 
 st.set_page_config(page_title="Torch Playground", page_icon="🔥", layout="wide")
@@ -20,6 +20,8 @@ navigation = st.navigation(
         st.Page("app_pages/signs.py", title="SIGNS classifier", icon="✋", url_path="signs"),
     ]
 )
+restore_session()
 show_sidebar()
 lecturer_mode()
 navigation.run()
+remember_session()

@@ -31,8 +31,8 @@ with editor:
     seed = seed_column.number_input("Seed for rand/randn", 0, 10_000, 0, key="ag_seed")
     run_column.button("Run", key="ag_run", type="primary", width="stretch")
 with help_column:
-    st.markdown(
-        "**What you can write**  \n"
+    st.markdown("**What you can write**")
+    st.caption(
         "`b = a * 2`, numbers and lists, `+ - * / ** @`, `torch.ones/zeros/rand/randn/tensor/"
         "arange/linspace/eye/full`, `sin cos exp log sqrt abs tanh sigmoid relu softmax "
         "log_softmax sum mean matmul`, `F.mse_loss l1_loss cross_entropy "
@@ -49,7 +49,7 @@ with help_column:
 views.preset_idea(source)
 program, error = views.run_cached(source, int(seed))
 if error is not None:
-    views.show_error(error)
+    views.show_error(error, source)
 if program is None:
     st.stop()
 

@@ -1,11 +1,11 @@
 """SIGNS classifier: pick data, a model and a device, train live, then look into the results."""
 
 import streamlit as st
-from core.signs_data import synthetic_signs
 
 from core.classifier import (
     ALL_GPUS,
     OPTIMIZERS,
+    SCHEDULES,
     ClassifierConfig,
     ClassifierError,
     ClassifierTrainer,
@@ -15,9 +15,11 @@ from core.classifier import (
     predict,
 )
 from core.models import DROPOUT_MODELS, MODEL_INFO, MODEL_NAMES
+from core.signs_data import synthetic_signs
 from core.signs_export import export_script, training_snippet
 from ui import signs_data_source as source
 from ui import signs_views as views
+from ui.classroom import end_training_turn, training_turn
 from ui.device_picker import device_picker
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
@@ -43,7 +45,7 @@ with tab_data:
     choice = None
     try:
         if kind == "Built-in hands":
-            c1, c2, c3, c4 = st.columns([3, 3, 2, 1], vertical_alignment="bottom")
+            c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
             n_train = c1.select_slider("Training images", [120, 240, 480, 720, 1080], 1080, key="signs_n_train")
             n_test = c2.select_slider("Test images", [60, 120, 240], 120, key="signs_n_test")
             data_seed = c3.number_input("Data seed", 0, 10_000, 0, key="signs_data_seed")
@@ -77,10 +79,12 @@ with tab_model:
     optimizer = c2.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="signs_optimizer")
     with c3:
         device = device_picker("signs_device", data_parallel_value=ALL_GPUS)
-    c1, c2, c3 = st.columns(3)
-    lr = c1.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1], 2e-3, key="signs_lr")
-    batch_size = c2.select_slider("Batch size", [1, 2, 4, 8, 16, 32, 64, 128, 256], 32, key="signs_batch")
-    epochs = c3.slider("Epochs", 1, 50, ClassifierConfig.epochs, key="signs_epochs")
+    c1, c2, c3, c4 = st.columns(4)
+    lr = c1.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 0.1], ClassifierConfig.lr, key="signs_lr")
+    schedule = c2.selectbox("Schedule", list(SCHEDULES), format_func=SCHEDULES.get, key="signs_schedule",
+                            help="One cycle raises the learning rate to the value on the left, then lowers it to almost 0.")
+    batch_size = c3.select_slider("Batch size", [1, 2, 4, 8, 16, 32, 64, 128, 256], 32, key="signs_batch")
+    epochs = c4.slider("Epochs", 1, 50, ClassifierConfig.epochs, key="signs_epochs")
     c1, c2, c3 = st.columns(3)
     dropout = c1.slider("Dropout", 0.0, 0.8, 0.3, 0.05, key="signs_dropout", disabled=model_name not in DROPOUT_MODELS)
     weight_decay = c2.select_slider("Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 0.0, key="signs_wd")
@@ -90,7 +94,7 @@ with tab_model:
     rotation = c2.slider("Random rotation (± degrees)", 0, 45, 0, key="signs_rotation")
     jitter = c3.slider("Colour jitter", 0.0, 0.5, 0.0, 0.05, key="signs_jitter")
     config = ClassifierConfig(
-        model=model_name, optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs,
+        model=model_name, optimizer=optimizer, lr=lr, lr_schedule=schedule, batch_size=batch_size, epochs=epochs,
         weight_decay=weight_decay, dropout=dropout, seed=int(seed), flip=flip, rotation=float(rotation),
         color_jitter=jitter, val_fraction=val_fraction, device=device,
     )
@@ -116,6 +120,7 @@ def start(resume: bool) -> None:
 
 def finish(trainer: ClassifierTrainer) -> None:
     state["signs_running"] = False
+    end_training_turn()
     if trainer.images_seen:
         views.record_speed(state["signs_runs"], trainer)
 
@@ -123,25 +128,26 @@ def finish(trainer: ClassifierTrainer) -> None:
 def training_panel() -> None:
     trainer, running = state["signs_trainer"], state["signs_running"]
     c1, c2, c3, c4 = st.columns(4)
-    if c1.button("Train", key="signs_train", type="primary", disabled=running, use_container_width=True):
+    if c1.button("Train", key="signs_train", type="primary", disabled=running, width="stretch"):
         start(resume=False)
         st.rerun()
-    if c2.button("Stop", key="signs_stop", disabled=not running, use_container_width=True):
+    if c2.button("Stop", key="signs_stop", disabled=not running, width="stretch"):
         finish(trainer)
         st.rerun()
-    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, use_container_width=True,
+    if c3.button("Resume", key="signs_resume", disabled=running or trainer is None, width="stretch",
                  help="Continue this run; once it has finished, train for the Epochs setting more."):
         start(resume=True)
         st.rerun()
-    if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
+    if c4.button("Reset", key="signs_reset", disabled=trainer is None, width="stretch"):
         state.update(signs_trainer=None, signs_running=False, signs_error="")
+        end_training_turn()
         st.rerun()
     if state["signs_error"]:
         st.error(state["signs_error"])
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running:
+    if running and training_turn():  # a fair share of the server (ui/classroom.py)
         try:
             trainer.run_for(TICK_SECONDS)
         except ClassifierError as error:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
+from ui.classroom import end_training_turn, training_turn
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit_controls import load_preset, settings_sidebar
 from ui.sin_fit_views import anatomy, charts, progress_and_metrics, run_record
@@ -32,18 +33,22 @@ state = st.session_state
 state.setdefault("fit_runs", [])
 state.setdefault("fit_training", False)
 state.setdefault("fit_rate", None)
-state.setdefault("fit_run_id", 0)
+state.setdefault("fit_run_id", None)
+state.setdefault("fit_runs_made", 0)
 
 
 def record(status: str) -> None:
     """Put the current run into the comparison table (a resumed run updates its row)."""
     trainer = state.fit_trainer
     if trainer is not None and trainer.step > 0:
+        if state.fit_run_id is None:  # numbered when first recorded, so the table counts 1, 2, 3
+            state.fit_runs_made += 1
+            state.fit_run_id = state.fit_runs_made
         upsert_run(state.fit_runs, run_record(trainer, state.fit_run_id, state.fit_optimum, status))
 
 
 def new_trainer() -> None:
-    state.fit_run_id += 1
+    state.fit_run_id = None
     state.fit_trainer = SineFitTrainer(config)
     state.fit_optimum = optimum_loss(config)
     state.fit_phase_report = None
@@ -66,9 +71,11 @@ if train.button("▶ Train", key="fit_train", type="primary", width="stretch", d
     state.fit_training = True
 if stop.button("⏹ Stop", key="fit_stop", width="stretch", disabled=not state.fit_training):
     state.fit_training = False
+    end_training_turn()
     record("stopped")
 if reset.button("↺ Reset", key="fit_reset", width="stretch"):
     state.fit_training = False
+    end_training_turn()
     new_trainer()
 if step_once.button("Step once", key="fit_step", width="stretch", disabled=state.fit_training):
     if state.fit_trainer.finished:
@@ -86,11 +93,12 @@ smoothing = view_right.slider(
 @st.fragment(run_every=TICK_SECONDS if state.fit_training else None)
 def live_panel() -> None:
     trainer = state.fit_trainer
-    if state.fit_training:
+    if state.fit_training and training_turn():  # a fair share of the server (ui/classroom.py)
         progress = trainer.run_for(BUDGET_SECONDS)
         state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
         if trainer.finished:
             state.fit_training = False
+            end_training_turn()
             record("diverged" if trainer.divergence else "finished")
             st.rerun()
     progress_and_metrics(trainer, state.fit_optimum, state.fit_rate)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,7 @@ METHOD_KWARGS: dict[str, set[str]] = {
 }
 KEYWORDS = {"requires_grad", "dtype", "dim", "keepdim", "reduction", "device", "retain_graph"}
 REDUCTIONS = {"mean", "sum", "none"}
+_DEVICE_NAME = re.compile(r"[a-z]{2,10}(:[0-9]{1,2})?")
 # Functions that live in torch.nn.functional rather than torch (for the exported code).
 FUNCTIONAL = LOSSES
 
@@ -657,7 +659,7 @@ class _Interpreter:
                 "dtype": isinstance(value, torch.dtype),
                 "dim": _is_int(value) or (isinstance(value, list) and all(map(_is_int, value))),
                 "reduction": value in REDUCTIONS,
-                "device": isinstance(value, str),
+                "device": isinstance(value, str) and _DEVICE_NAME.fullmatch(value) is not None,
             }[key]
             if not ok:
                 expected = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import heapq
 import math
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ KINDS = {
     "op": ("#d9d9d9", "backward function (grad_fn)"),
     "saved": ("#fdb462", "tensor saved for backward"),
     "output": ("#b3de69", "the output backward() starts from"),
+    "module": ("#cab2d6", "a whole layer, collapsed"),
     "more": ("#ffffff", "nodes not drawn"),
 }
 ACTIVE = "#e31a1c"  # outline of the node being processed in the step-through
@@ -49,18 +51,39 @@ class GraphNode:
     data: str = ""  # formatted values (or summary statistics for big tensors)
     grad: str = ""  # formatted .grad ("None" when empty)
     step: int | None = None  # backward step at which this node holds its gradient (0 = start)
-    step_grad: str = ""  # the gradient that arrived here during the recorded backward()
+    step_value: Any = None  # the gradient that arrived here during the recorded backward()
+
+    @property
+    def step_grad(self) -> str:
+        """The recorded arriving gradient, formatted ("" when none was recorded)."""
+        if self.step_value is None:
+            return ""
+        return self.step_value if isinstance(self.step_value, str) \
+            else format_tensor(self.step_value)
 
 
 @dataclass
 class Step:
-    """One node run by backward(): what arrived, what it sent to each input, what it saved."""
+    """One node run by backward(): what arrived, what it sent to each input, what it saved.
+    Values are kept raw and formatted on demand by `lines()` (most steps are never shown)."""
 
     node_id: str
     op: str
-    grad_outputs: list[str]
-    grad_inputs: list[tuple[str, str]]  # (input node title, gradient sent) per input
-    saved: list[tuple[str, str]]  # (saved attribute, value)
+    record: BackwardStep | None = None  # None when the order was predicted, not recorded
+    titles: dict[int, str] = field(default_factory=dict, repr=False)  # id(node) -> its name
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, formatted value) rows: gradient arriving, saved values, gradients sent."""
+        if self.record is None:
+            return []
+        rows = [("gradient arriving", _format_any(g)) for g in self.record.grad_outputs]
+        rows += [(f"saved {name}", _format_any(value)) for name, value in self.record.saved.items()]
+        inputs = self.record.node.next_functions
+        for (child, _), grad in zip(inputs, self.record.grad_inputs, strict=False):
+            if child is not None:
+                title = self.titles.get(id(child), type(child).__name__)
+                rows.append((f"sent to {title}", _format_any(grad)))
+        return rows
 
 
 @dataclass
@@ -129,6 +152,8 @@ def format_tensor(tensor: torch.Tensor | None, max_items: int = 6) -> str:
     """Values of a small tensor ("[3, 3, 3]"), or summary statistics of a big one."""
     if tensor is None:
         return "None"
+    if not isinstance(tensor, torch.Tensor):
+        return str(tensor)
     t = tensor.detach()
     if t.is_complex():
         t = t.abs()
@@ -136,28 +161,28 @@ def format_tensor(tensor: torch.Tensor | None, max_items: int = 6) -> str:
     if numel == 0:
         return "[]"
     if numel == 1:
-        return _number(t.reshape(()).item())
+        return _number(t.item())
     if numel <= max_items and t.dim() == 1:
-        return "[" + ", ".join(_number(v) for v in t.tolist()) + "]"
+        return "[" + ", ".join(map(_number, t.tolist())) + "]"
     if numel <= max_items and t.dim() == 2:
-        return "[" + ", ".join("[" + ", ".join(_number(v) for v in row) + "]"
+        return "[" + ", ".join("[" + ", ".join(map(_number, row)) + "]"
                                for row in t.tolist()) + "]"
-    values = t.double()
-    mean, std = values.mean().item(), values.std().item() if numel > 1 else 0.0
-    low, high = values.min().item(), values.max().item()
+    if numel <= 256:  # a handful of numbers: Python is quicker than four tensor reductions
+        values = t.reshape(-1).tolist()
+        total = sum(values)
+        mean = total / numel
+        squares = sum(map(operator.mul, values, values))
+        std = math.sqrt(max(0.0, (squares - total * mean) / (numel - 1)))
+        low, high = min(values), max(values)
+    else:
+        values = t.double()
+        std_t, mean_t = torch.std_mean(values)
+        low_t, high_t = torch.aminmax(values)
+        mean, std, low, high = mean_t.item(), std_t.item(), low_t.item(), high_t.item()
     return f"mean {_number(mean)}, std {_number(std)}, range [{_number(low)}, {_number(high)}]"
 
 
-def _number(value: float | int | bool) -> str:
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if value != value or value in (math.inf, -math.inf):
-        return str(value)
-    if value == int(value) and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.3g}"
+_number = "{:.3g}".format  # 3 significant digits; whole numbers print without ".0"
 
 
 def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
@@ -165,11 +190,7 @@ def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
-    if shape is None:
-        return ""
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return "" if shape is None else str(shape)  # (3,), (4, 3), () as Python writes them
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,8 +219,11 @@ def _copy(value: Any) -> Any:
 
 
 def _saved_values(node: Any, recorded: BackwardStep | None) -> dict[str, tuple[Any, int | None]]:
-    """attr -> (value, id of the live tensor or None). Falls back on the recording when
-    backward() has already freed the saved values."""
+    """attr -> (value, id of the live tensor or None). A recorded backward() kept copies of
+    them (the live ones are usually freed by then), so the recording is read first."""
+    if recorded is not None:
+        return {name: (value, recorded.saved_ids.get(name))
+                for name, value in recorded.saved.items()}
     values: dict[str, tuple[Any, int | None]] = {}
     for attr in _saved_attributes(type(node)):
         name = attr[len("_saved_"):]
@@ -235,6 +259,7 @@ def trace(
     backward: BackwardPass | None = None,
     show_saved: bool = False,
     max_nodes: int = MAX_NODES,
+    values: bool = True,
 ) -> Graph:
     """Walk the backward graph that ends in `tensor` into a `Graph`.
 
@@ -242,7 +267,8 @@ def trace(
     parameters), so leaves and named intermediates are labelled and drawn with their values.
     `backward` (from `record_backward`) supplies the real order and gradients for the
     step-through. `show_saved` adds the tensors each node saved for backward. At most
-    `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has.
+    `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has. `values=False`
+    skips formatting tensor values (only names and shapes are drawn).
     """
     by_id = {id(t): t for t in (names or {}).values() if isinstance(t, torch.Tensor)}
     title_of = {id(t): name for name, t in (names or {}).items() if isinstance(t, torch.Tensor)}
@@ -261,7 +287,8 @@ def trace(
             has_grad = obj.requires_grad and (obj.is_leaf or obj.retains_grad)
             nodes[node_id] = GraphNode(
                 id=node_id, kind=kind, title=title_of.get(id(obj), ""), shape=_shape(obj),
-                data=format_tensor(obj), grad=format_tensor(obj.grad) if has_grad else "",
+                data=format_tensor(obj) if values else "",
+                grad=format_tensor(obj.grad) if has_grad and values else "",
             )
         return node_id
 
@@ -365,6 +392,33 @@ def _add_saved(fn: Any, fn_id: str, recorded: BackwardStep | None,
                 edges.append((saved_id, fn_id, "saved"))
 
 
+def collapse(graph: Graph, groups: dict[str, str], max_nodes: int = MAX_NODES) -> Graph:
+    """Merge the nodes of each group (node id -> group title, e.g. the ops and parameters of one
+    layer) into one box; edges between groups are kept once. The step-through is dropped, since
+    its steps name the nodes that were merged."""
+    groups = dict(groups)
+    for source, target, style in graph.edges:  # saved tensors go with the node that saved them
+        if style == "saved" and target in groups and graph.nodes[source].kind == "saved":
+            groups[source] = groups[target]
+    nodes: dict[str, GraphNode] = {}
+    for node in graph.nodes.values():
+        title = groups.get(node.id)
+        if title is None:
+            nodes[node.id] = GraphNode(node.id, node.kind, node.title, node.shape, node.data,
+                                       node.grad)
+        elif f"g:{title}" not in nodes:
+            nodes[f"g:{title}"] = GraphNode(f"g:{title}", "module", title)
+    edges: list[tuple[str, str, str]] = []
+    seen = set()
+    for source, target, style in graph.edges:
+        source = f"g:{groups[source]}" if source in groups else source
+        target = f"g:{groups[target]}" if target in groups else target
+        if source != target and (source, target) not in seen:
+            seen.add((source, target))
+            edges.append((source, target, style))
+    return Graph(nodes, edges, graph.root, len(nodes), max_nodes)
+
+
 def backward_order(root_fn: Any, limit: int = 100_000) -> list[Any]:
     """The order autograd's engine runs the nodes: a node runs once every node that feeds it a
     gradient has run; among ready nodes the most recently created runs first (AccumulateGrad
@@ -398,22 +452,25 @@ def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: list[Any],
     root = graph.nodes[graph.root]
     root.step = 0
     if backward is not None and backward.steps:
-        root.step_grad = format_tensor(backward.steps[0].grad_outputs[0]) \
-            if backward.steps[0].grad_outputs else ""
+        if backward.steps[0].grad_outputs:
+            root.step_value = backward.steps[0].grad_outputs[0]
+        root.grad = root.grad or root.step_grad  # the gradient backward() started from
         sequence = [step.node for step in backward.steps]
         graph.recorded = True
     else:
         sequence = backward_order(tensor.grad_fn, limit=len(walked) + 1)
     drawn = {id(fn) for fn in walked}
-    titles = {}
-    for fn in walked:
-        node = graph.nodes.get(node_id_of(fn))
-        titles[id(fn)] = node.title if node is not None and node.title else type(fn).__name__
-    produced = {}  # grad_fn id -> named tensor node ids it feeds
+    produced: dict[str, list[str]] = {}  # grad_fn node id -> named tensor node ids it makes
     for source, target, _ in graph.edges:
         node = graph.nodes.get(target)
         if node is not None and node.kind == "tensor" and source.startswith("f"):
             produced.setdefault(source, []).append(target)
+    titles: dict[int, str] = {}  # what to call each node's output in the explanation
+    for fn in walked:
+        node_id = node_id_of(fn)
+        named = produced.get(node_id)
+        node = graph.nodes.get(named[0] if named else node_id)
+        titles[id(fn)] = node.title if node is not None and node.title else fn.name()
     for fn in sequence:
         if id(fn) not in drawn:
             continue
@@ -422,23 +479,22 @@ def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: list[Any],
         node_id = node_id_of(fn)
         node = graph.nodes[node_id]
         node.step = number
-        arriving = [format_tensor(g) for g in step_record.grad_outputs] if step_record else []
-        if step_record is not None and arriving:
-            node.step_grad = arriving[0]
-        for named_id in produced.get(node_id, []):
+        arriving = step_record.grad_outputs[0] if step_record and step_record.grad_outputs \
+            else None
+        node.step_value = arriving
+        for named_id in produced.get(node_id, ()):
             graph.nodes[named_id].step = number
-            graph.nodes[named_id].step_grad = arriving[0] if arriving else ""
-        sent = []
-        if step_record is not None and step_record.grad_inputs:
-            for (child, _), grad in zip(fn.next_functions, step_record.grad_inputs, strict=False):
-                if child is not None:
-                    sent.append((titles.get(id(child), type(child).__name__), format_tensor(grad)))
-        saved = []
-        if step_record is not None:
-            saved = [(k, format_tensor(v) if isinstance(v, torch.Tensor) else _plain(v))
-                     for k, v in step_record.saved.items()]
+            graph.nodes[named_id].step_value = arriving
         graph.steps.append(Step(node_id, node.title if node.kind == "op" else "AccumulateGrad",
-                                arriving, sent, saved))
+                                step_record, titles))
+
+
+def _format_any(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return format_tensor(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_format_any(v) for v in value) + ")"
+    return _plain(value)
 
 
 def _plain(value: Any) -> str:
@@ -567,16 +623,11 @@ def rule_for(op: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+_RECORD_ESCAPES = str.maketrans({char: "\\" + char for char in '{}|<>"\\'} | {"\n": "\\n"})
+
+
 def _escape_record(text: str) -> str:
-    out = []
-    for char in text:
-        if char in '{}|<>"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        else:
-            out.append(char)
-    return "".join(out)
+    return text.translate(_RECORD_ESCAPES)
 
 
 def _escape(text: str) -> str:
@@ -604,7 +655,7 @@ def to_dot(
     append = lines.append
     for node in graph.nodes.values():
         fill = KINDS[node.kind][0]
-        if node.kind in ("op", "more"):
+        if node.kind in ("op", "more", "module"):
             label = f'"{_escape(node.title)}"'
             shape = ', shape=box, style="filled,dashed"' if node.kind == "more" else ""
         else:

@@ -59,6 +59,35 @@ class ModuleGraph:
     loss: torch.Tensor  # scalar
     backward: BackwardPass
     names: dict[str, torch.Tensor]  # parameters, data and layer outputs by name
+    layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]]  # name, module, in, out
+
+    def groups(self) -> dict[str, str]:
+        """Graph node id -> layer title, for drawing each layer as one box (core.graph.collapse):
+        the backward nodes between a layer's input and its output, its parameters and its
+        output tensor."""
+        groups: dict[str, str] = {}
+        for name, module, layer_input, output in self.layers:
+            title = f"{name}: {_describe(module)}"
+            stop = id(layer_input.grad_fn) if layer_input.grad_fn is not None else None
+            groups[f"t{id(output)}"] = title
+            stack, seen = [output.grad_fn], set()
+            while stack:
+                fn = stack.pop()
+                if fn is None or id(fn) == stop or id(fn) in seen:
+                    continue
+                seen.add(id(fn))
+                if hasattr(fn, "variable"):
+                    groups[f"t{id(fn.variable)}"] = title
+                    continue
+                groups[f"f{id(fn)}"] = title
+                stack.extend(child for child, _ in fn.next_functions)
+        return groups
+
+
+def _describe(module: nn.Module) -> str:
+    if isinstance(module, nn.Linear):
+        return f"Linear {module.in_features}→{module.out_features}"
+    return type(module).__name__
 
 
 def build_model(config: ModuleGraphConfig) -> nn.Sequential:
@@ -107,11 +136,13 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
     model = build_model(config)
     inputs, targets = make_batch(config)
     outputs: dict[str, torch.Tensor] = {}
+    layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]] = []
     handles = []
     for name, module in model.named_children():
-        def keep(_module, _args, output, name=name):
+        def keep(module, args, output, name=name):
             output.retain_grad()
             outputs[f"{name} out"] = output
+            layers.append((name, module, args[0], output))
         handles.append(module.register_forward_hook(keep))
     try:
         prediction = model(inputs)
@@ -122,7 +153,7 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
     recorded = record_backward(loss)
     names = {"x": inputs, "target": targets, **dict(model.named_parameters()), **outputs,
              "loss": loss}
-    return ModuleGraph(config, model, inputs, targets, loss, recorded, names)
+    return ModuleGraph(config, model, inputs, targets, loss, recorded, names, layers)
 
 
 def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[GradientCheck]:

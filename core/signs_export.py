@@ -47,6 +47,10 @@ def export_script(config: ClassifierConfig) -> str:
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
     default_device = "cuda" if config.device == ALL_GPUS or config.device.startswith("cuda") else config.device
     optimizer = _OPTIMIZER_CALL[config.optimizer].format(wd=f"{config.weight_decay:g}")
+    scheduler = (
+        "torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * len(train_loader))"
+        if config.lr_schedule == "one-cycle" else "None  # constant learning rate"
+    )
     return f'''"""Train the {label} on the SIGNS hand-sign images, exported from Torch Playground.
 
 Folder layout (the course's, after build_dataset.py):
@@ -96,7 +100,7 @@ eval_transformer = transforms.Compose([
 
 {model_source}
 
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
+def train_one_epoch(model, loader, loss_fn, optimizer, scheduler, device):
     model.train()  # dropout on, batch norm uses batch statistics
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in loader:
@@ -106,6 +110,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()  # one-cycle: the learning rate changes every batch
         total_loss += loss.item() * len(labels)
         correct += (logits.argmax(1) == labels).sum().item()
         seen += len(labels)
@@ -160,9 +166,10 @@ def main():
     model = model.to(device)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = {optimizer}
+    scheduler = {scheduler}
 
     for epoch in range(1, args.epochs + 1):
-        train_loss, train_acc = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        train_loss, train_acc = train_one_epoch(model, train_loader, loss_fn, optimizer, scheduler, device)
         val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
         print(f"epoch {{epoch}}: train loss {{train_loss:.4f}} acc {{train_acc:.3f}} | "
               f"val loss {{val_loss:.4f}} acc {{val_acc:.3f}}")
@@ -194,6 +201,12 @@ def training_snippet(config: ClassifierConfig) -> str:
         where = f"# {MODEL_CLASSES[config.model].__name__}: its class is in the exported script (Save & export)\n"
     else:
         where = "import torchvision\n"
+    steps = f"(len(X_train) + {config.batch_size - 1}) // {config.batch_size} * {config.epochs}"
+    schedule_line = (
+        f"scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr={config.lr:g}, total_steps={steps})\n"
+        if config.lr_schedule == "one-cycle" else ""
+    )
+    schedule_step = "        scheduler.step()                            # one-cycle: new lr every batch\n" if schedule_line else ""
     return f"""import torch
 from torch import nn
 {where}
@@ -203,7 +216,7 @@ model = {constructor_call(config.model, dropout)}
 {parallel}model = model.to(device)
 loss_fn = nn.CrossEntropyLoss()
 optimizer = {optimizer}
-
+{schedule_line}
 # X_train: (N, 3, 64, 64) floats in [0, 1], y_train: (N,) labels 0..5, both already on the device
 for epoch in range({config.epochs}):
     model.train()                                   # dropout on, batch norm learns statistics
@@ -216,7 +229,7 @@ for epoch in range({config.epochs}):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-
+{schedule_step}
     model.eval()                                    # dropout off, batch norm uses running stats
     with torch.no_grad():                           # validation needs no gradients
         val_accuracy = (model(X_val).argmax(1) == y_val).float().mean().item()

@@ -14,6 +14,7 @@ from core.graph import (
     MAX_NODES,
     GradientCheck,
     Graph,
+    collapse,
     format_tensor,
     legend_dot,
     rule_for,
@@ -77,9 +78,14 @@ def run_cached(source: str, seed: int) -> tuple[Program | None, ExpressionError 
     return program, error
 
 
-def show_error(error: ExpressionError) -> None:
-    """The sentence, and PyTorch's own message when PyTorch raised."""
+def show_error(error: ExpressionError, source: str) -> None:
+    """The sentence, the line at fault with a caret, and PyTorch's own message if it raised."""
     st.error(str(error), icon="🚫")
+    lines = source.splitlines()
+    if error.line is not None and 0 < error.line <= len(lines):
+        text = lines[error.line - 1][:200]
+        caret = " " * (min(error.column or 1, len(text) + 1) - 1) + "^"
+        st.code(f"{error.line:>3} | {text}\n    | {caret}", language="text")
     if error.torch_message:
         st.caption("PyTorch's own message:")
         st.code(error.torch_message, language="text", wrap_lines=True)
@@ -136,19 +142,20 @@ def draw_graph(graph: Graph, options: dict) -> None:
             "Backward step", 0, total, total, key="ag_step",
             help="0: the output receives gradient 1. Each step runs one node of the backward "
                  "graph, in the order PyTorch ran them.")
+    if step is not None:
+        explain_step(graph, step)
+    elif "module" in graph.kinds():
+        st.caption("The step-through needs every node drawn: raise the node cap to use it.")
+    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
+        st.info("This tensor has no grad_fn: autograd is not tracking it, so its graph is just "
+                "itself.", icon="ℹ️")
+    else:
+        st.caption("No backward() has run from this tensor yet, so there is nothing to step "
+                   "through. Add a line like `loss.backward()`.")
     finished = step is not None and step == len(graph.steps)
     st.graphviz_chart(to_dot(graph, options["show_values"], options["direction"],
                              None if finished else step))
     st.graphviz_chart(legend_dot([k for k in KINDS if k in graph.kinds()]))
-    if step is not None:
-        explain_step(graph, step)
-    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
-        tensor_note = "This tensor has no grad_fn: autograd is not tracking it, so its graph " \
-                      "is just itself."
-        st.info(tensor_note, icon="ℹ️")
-    else:
-        st.caption("No backward() has run from this tensor yet, so there is nothing to step "
-                   "through. Add a line like `loss.backward()`.")
 
 
 def explain_step(graph: Graph, step: int) -> None:
@@ -166,13 +173,7 @@ def explain_step(graph: Graph, step: int) -> None:
         st.caption("backward() has finished: every box shows its final gradient. Move the "
                    "slider back to replay it one node at a time (highlighted in the graph).")
     st.markdown(f"**Step {step} of {len(graph.steps)}** · `{title}` — {rule_for(current.op)}")
-    rows = []
-    for value in current.grad_outputs:
-        rows.append(("gradient arriving", value))
-    for name, value in current.saved:
-        rows.append((f"saved {name}", value))
-    for name, value in current.grad_inputs:
-        rows.append((f"sent to {name}", value))
+    rows = current.lines()
     if rows:
         width = max(len(label) for label, _ in rows)
         st.code("\n".join(f"{label:<{width}}  {value}" for label, value in rows),
@@ -254,7 +255,8 @@ def gradient_check(program: Program) -> None:
 def module_section(options: dict) -> None:
     """Pick a small model and see the graph of its loss."""
     left, middle, right = st.columns(3)
-    model = left.selectbox("Model", list(MODELS), format_func=MODELS.get, key="ag_module")
+    model = left.selectbox("Model", list(MODELS), index=list(MODELS).index("mlp"),
+                           format_func=MODELS.get, key="ag_module")
     loss = middle.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="ag_module_loss")
     seed = right.number_input("Seed", 0, 10_000, 0, key="ag_module_seed")
     a, b, c, d, e = st.columns(5)
@@ -276,8 +278,17 @@ def module_section(options: dict) -> None:
         return
     st.markdown(f"`loss = {LOSSES[loss]}(model(x), target)` = **{result.loss.item():.4f}**, "
                 "after `loss.backward()`:")
-    graph = trace(result.loss, result.names, result.backward, options["show_saved"],
-                  int(options["max_nodes"]))
+    cap = int(options["max_nodes"])
+    graph = trace(result.loss, result.names, result.backward, options["show_saved"], cap)
+    if graph.truncated:
+        whole = trace(result.loss, result.names, result.backward, options["show_saved"],
+                      max_nodes=10_000)
+        collapsed = collapse(whole, result.groups(), cap)
+        if not collapsed.truncated:
+            st.info(f"The full graph has {whole.total_nodes} nodes, more than the cap of {cap}, "
+                    "so each layer is drawn as one purple box. Raise the node cap to see every "
+                    "backward function and step through them.", icon="🗜️")
+            graph = collapsed
     draw_graph(graph, options)
     with st.expander("Gradient check (finite differences, float64)"):
         checks_table(check_module_gradients(result))

@@ -8,11 +8,23 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.scheduling import TrainingSlots, default_capacity, threads_per_job
+from core.session_store import SessionStore
+
+# Session-state keys that hold a student's work (trainers, histories, run tables, programs).
+# They are kept for a grace period after the tab closes; widget settings travel in the URL.
+DURABLE_KEYS = (
+    "tns_pipeline",
+    "ag_source", "ag_result", "ag_check_result",
+    "fit_trainer", "fit_optimum", "fit_runs", "fit_run_id", "fit_runs_made", "fit_training", "fit_rate",
+    "fit_phase_report",
+    "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error", "signs_loaded",
+    "signs_upload_cache",
+)
 
 LECTURER_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-[data-testid="stMainBlockContainer"] { zoom: 1.3; max-width: 100%; padding-top: 1rem; }
+[data-testid="stMainBlockContainer"] { zoom: 1.25; max-width: 78vw; padding: 1rem 1rem 4rem; }
 </style>
 """
 
@@ -53,6 +65,44 @@ def training_turn() -> bool:
 def end_training_turn() -> None:
     """Call when a run stops or finishes, so the next student in line starts at once."""
     training_slots().release(session_id())
+
+
+# --- coming back after closing the tab ------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def session_store() -> SessionStore:
+    """One store per server process."""
+    return SessionStore()
+
+
+def _is_active(session: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().is_active_session(session)
+
+
+def restore_session() -> None:
+    """On a session's first run: if the URL's `sid` names a closed tab's session, bring its work
+    back; otherwise give this session a fresh `sid`."""
+    if "_sid" not in st.session_state:
+        sid = st.query_params.get("sid", "")
+        restored = session_store().claim(sid, session_id(), _is_active) if sid else None
+        if restored:
+            st.session_state.update(restored)
+            st.toast("Welcome back: your runs are where you left them.")
+        else:
+            sid = SessionStore.new_sid()
+        st.session_state["_sid"] = sid
+    if st.query_params.get("sid") != st.session_state["_sid"]:
+        st.query_params["sid"] = st.session_state["_sid"]
+
+
+def remember_session() -> None:
+    """After each run: keep references to this session's work under its `sid`."""
+    values = {key: st.session_state[key] for key in DURABLE_KEYS if key in st.session_state}
+    if not session_store().remember(st.session_state["_sid"], session_id(), values, _is_active):
+        st.session_state.pop("_sid")  # another live tab owns this sid: take a fresh one next run
 
 
 # --- settings in the URL -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ def numpy_bridge_tab(current: torch.Tensor | None) -> None:
     values = [1.0, 2.0, 3.0, 4.0]
     left, right = st.columns(2)
     index = left.number_input("index to write", -len(values), len(values) - 1, 1, key="tns_np_index")
-    new_value = right.number_input("value to write", value=99.0, key="tns_np_value")
+    new_value = right.number_input("value to write", -1e6, 1e6, 99.0, key="tns_np_value")
     demo = numpy_bridge.sharing_demo(values, int(index), float(new_value), float(new_value) + 1)
     st.code(
         f"t = torch.tensor({values})\na = t.numpy()          # no copy: a and t share memory\n"
@@ -64,7 +64,7 @@ def numpy_bridge_tab(current: torch.Tensor | None) -> None:
     )
 
     st.subheader("float16 keeps only 11 significant bits")
-    typed = st.number_input("a number", value=2049.0, step=1.0, key="tns_f16_value")
+    typed = st.number_input("a number", -1e9, 1e9, 2049.0, step=1.0, key="tns_f16_value")
     try:
         st.table(pd.DataFrame([numpy_bridge.float16_rounding(float(typed))]).astype(str))
     except ValueError as exc:

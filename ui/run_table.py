@@ -66,8 +66,14 @@ def show_runs(
         return
     st.dataframe(runs_frame(records), hide_index=True, key=f"{prefix}runs_table")
     names = {f"#{r.run_id} {r.label}": r for r in records}
-    default = list(names)[-2:]
-    chosen = st.multiselect("Overlay these runs", list(names), default=default, key=f"{prefix}compare")
+    key, seen_key = f"{prefix}compare", f"{prefix}compare_seen"
+    seen = st.session_state.get(seen_key, set())
+    fresh = [name for name in names if name not in seen]
+    if fresh:  # a new run joins the overlay; runs the user removed stay removed
+        kept = [name for name in st.session_state.get(key, []) if name in names]
+        st.session_state[key] = (kept + fresh)[-4:]
+        st.session_state[seen_key] = seen | set(fresh)
+    chosen = st.multiselect("Overlay these runs", list(names), key=key)
     if chosen:
         curves = [Curve(name, names[name].history) for name in chosen]
         show_figure(

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
-from core.signs_data import load_signs, synthetic_signs
 
 from core.classifier import TensorData, tensor_data
+from core.signs_data import load_signs, load_signs_bytes, synthetic_signs
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_FOLDERS = ("data/64x64_SIGNS", "data/SIGNS")  # where seed 001 puts the real set
@@ -62,8 +62,7 @@ def uploaded_zip(blob: bytes, name: str, val_fraction: float) -> DataChoice:
     cached = st.session_state.get("signs_upload_cache")
     if cached is not None and cached.key == key:
         return cached
-    from core.signs_data import load_signs_bytes
-
     choice = _as_choice(load_signs_bytes(blob, name), key, val_fraction)
     st.session_state["signs_upload_cache"] = choice
     return choice
+

@@ -319,6 +319,7 @@ HOSTILE = [
     "x = torch.ones(2, out=torch.ones(2))",
     "x = torch.ones(2, device='meta')",
     "x = torch.ones(2, device='cuda:7')",
+    "x = torch.ones(2, device='[click](http://example.com)')",
     "x = torch.ones(2, dtype=torch.complex64)",
     "x = torch.ones(2, reduction='mean')",
     "with open('f') as f:\n    x = 1",

@@ -1,0 +1,149 @@
+"""AppTest for the sin(x) fit fit: presets, a short run, Stop, Step once, anatomy, errors, export."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.sin_fit import PRESETS, SineFitConfig, optimum_loss
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "sin_fit.py")
+
+
+@pytest.fixture
+def fit() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly specs by their title text."""
+    out = {}
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def numbers(values) -> list[float]:
+    """A plotly trace's x or y: a plain list, or numpy sent as a base64 typed array."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_page_shows_settings_optimum_and_empty_charts(fit):
+    assert fit.title[0].value.endswith("sin(x) fit")
+    metrics = {m.label: m.value for m in fit.metric}
+    assert metrics["Best possible (sum)"] == f"{optimum_loss(SineFitConfig()).loss:.6g}"
+    assert metrics["Loss now"] == "—"
+    assert "Loss per step" in charts(fit)
+    assert fit.session_state["fit_trainer"].config == SineFitConfig()
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_loads_its_exact_config(fit, name):
+    fit.selectbox(key="fit_preset").set_value(name).run()
+    assert not fit.exception and not fit.error
+    assert fit.session_state["fit_trainer"].config == PRESETS[name]
+
+
+def test_short_run_fills_the_charts_and_the_table(fit):
+    fit.number_input(key="fit_steps").set_value(40).run()
+    fit.button(key="fit_train").click().run()  # one fragment tick: 40 steps fit in it
+    assert not fit.exception
+    trainer = fit.session_state["fit_trainer"]
+    assert trainer.step == 40 and not fit.session_state["fit_training"]
+    loss_spec = charts(fit)["Loss per step"]
+    assert numbers(loss_spec["data"][0]["y"]) == pytest.approx(trainer.loss_history)
+    runs = fit.session_state["fit_runs"]
+    assert len(runs) == 1 and runs[0].metrics["status"] == "finished" and len(runs[0].history) == 40
+    table = frame_with(fit, "final loss")
+    assert table["steps"].tolist() == [40] and table["final loss"].iloc[0] == pytest.approx(trainer.loss)
+    assert "Loss of the chosen runs" in charts(fit)
+
+
+def test_stop_keeps_the_history_and_records_the_run(fit):
+    fit.number_input(key="fit_steps").set_value(100_000).run()
+    fit.button(key="fit_train").click().run()
+    assert fit.session_state["fit_training"]
+    fit.run()  # a second tick
+    fit.button(key="fit_stop").click().run()
+    assert not fit.exception and not fit.session_state["fit_training"]
+    trainer = fit.session_state["fit_trainer"]
+    steps = trainer.step
+    assert 0 < steps < 100_000 and len(trainer.loss_history) == steps
+    fit.run()
+    assert fit.session_state["fit_trainer"].step == steps  # nothing trains after Stop
+    run = fit.session_state["fit_runs"][0]
+    assert run.metrics["status"] == "stopped" and len(run.history) == steps
+    fit.button(key="fit_train").click().run()  # Train resumes the same run
+    fit.button(key="fit_stop").click().run()
+    assert fit.session_state["fit_trainer"].step > steps
+    assert len(fit.session_state["fit_runs"]) == 1
+
+
+def test_step_once_reset_and_anatomy(fit):
+    fit.button(key="fit_step").click().run()
+    assert fit.session_state["fit_trainer"].step == 1
+    fit.button(key="fit_reset").click().run()
+    assert fit.session_state["fit_trainer"].step == 0
+    for _ in range(4):
+        fit.button(key="fit_phase").click().run()
+    assert not fit.exception
+    report = fit.session_state["fit_phase_report"]
+    assert report.phase == "backward" and all(g is not None for g in report.grads)
+    table = frame_with(fit, ".grad")
+    assert table[".grad"].tolist() == pytest.approx(fit.session_state["fit_trainer"].gradients)
+    fit.button(key="fit_phase").click().run()
+    assert fit.session_state["fit_trainer"].step == 1
+
+
+def test_forget_zero_grad_switch_starts_a_fresh_run(fit):
+    fit.button(key="fit_step").click().run()
+    fit.toggle(key="fit_forget").set_value(True).run()
+    trainer = fit.session_state["fit_trainer"]
+    assert trainer.config.forget_zero_grad and trainer.step == 0
+
+
+def test_divergence_is_a_sentence_not_a_traceback(fit):
+    fit.selectbox(key="fit_preset").set_value("Too large a learning rate").run()
+    fit.button(key="fit_train").click().run()
+    for _ in range(5):
+        if not fit.session_state["fit_training"]:
+            break
+        fit.run()
+    assert not fit.exception
+    assert any("Training stopped at step" in e.value and "'mean'" in e.value for e in fit.error)
+    assert fit.session_state["fit_runs"][0].metrics["status"] == "diverged"
+
+
+def test_bad_interval_gets_a_sentence(fit):
+    fit.number_input(key="fit_lo").set_value(2.0).run()
+    fit.number_input(key="fit_hi").set_value(1.0).run()
+    assert not fit.exception
+    assert any("interval" in e.value for e in fit.error)
+
+
+def test_show_code_matches_the_settings(fit):
+    fit.selectbox(key="fit_preset").set_value("Seed listing 2 · nn + torch.optim RMSprop").run()
+    code = [c.value for c in fit.code if "torch.optim.RMSprop" in c.value]
+    assert code and "optimizer.zero_grad()" in code[0] and "streamlit" not in code[0]
+
+
+def test_page_through_the_app_navigation():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/sin_fit.py").run()
+    assert not at.exception
+    assert at.button(key="fit_train") is not None
