@@ -1,7 +1,7 @@
 """`python -m bench lecture`: a lecture hall on one server.
 
 Starts a real `streamlit run app.py` on loopback and drives N concurrent student sessions
-(default 30) with clients that speak Streamlit's own websocket protocol (bench/st_client.py):
+(default 30) with clients that speak Streamlit's own websocket protocol (bench/_st_client.py):
 far lighter than 30 Chromium contexts on a 2-core box, and the server cannot tell the
 difference. Each student does the tour of the playground:
 
@@ -42,8 +42,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from bench._st_client import StreamlitClient, StreamlitClientError
 from bench.harness import emit, streamlit_server
-from bench.st_client import StreamlitClient, StreamlitClientError
 
 SEAT_FIRST, SEAT_STRIDE = 1007, 29  # seat numbers 1007, 1036, ...: 4 digits, fit every seed widget
 RESHAPES = ["3, 4", "4, 3", "6, 2", "12", "2, 6", "1, 12", "12, 1", "2, 2, 3", "3, 2, 2"]

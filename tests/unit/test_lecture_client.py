@@ -1,4 +1,4 @@
-"""The lecture benchmark's protocol client (bench/st_client.py) against a real `streamlit run`:
+"""The lecture benchmark's protocol client (bench/_st_client.py) against a real `streamlit run`:
 two students take a short tour (inspector, then a live sin fit), and the cross-talk detector."""
 
 from __future__ import annotations

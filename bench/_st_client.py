@@ -1,4 +1,5 @@
-"""A Streamlit browser stand-in for benchmarks: one asyncio client per session speaking the
+"""A Streamlit browser stand-in for benchmarks (a helper, hence the underscore: not a benchmark).
+One asyncio client per session, speaking the
 app's own websocket protocol (BackMsg / ForwardMsg protobufs on /_stcore/stream).
 
 It does what the Streamlit frontend does, as far as a benchmark needs (read from the frontend
