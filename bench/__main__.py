@@ -25,10 +25,10 @@ def benchmark_names() -> list[str]:
 
 def main(argv: list[str]) -> int:
     names = benchmark_names()
-    if len(argv) != 1 or argv[0] not in [*names, "all"]:
+    if not argv or argv[0] not in [*names, "all"] or (argv[0] == "all" and len(argv) > 1):
         print(f"usage: python -m bench {{{'|'.join([*names, 'all'])}}}", file=sys.stderr)
         return 2
-    for name in names if argv[0] == "all" else argv:
+    for name in names if argv[0] == "all" else argv[:1]:  # a benchmark reads its options from sys.argv
         importlib.import_module(f"bench.{name}").main()
     return 0
 

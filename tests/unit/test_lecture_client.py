@@ -1,0 +1,40 @@
+"""The lecture benchmark's protocol client (bench/_st_client.py) against a real `streamlit run`:
+two students take a short tour (inspector, then a live sin fit), and the cross-talk detector."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.lecture import Options, foreign_seats, run, seat_number
+
+
+def test_seat_numbers_are_distinct_and_fit_the_seed_widgets():
+    seats = [seat_number(index) for index in range(310)]
+    assert len(set(seats)) == len(seats)
+    assert all(1000 <= seat <= 10_000 for seat in seats)
+    with pytest.raises(ValueError):
+        seat_number(400)
+
+
+def test_foreign_seats_finds_only_other_sessions_whole_numbers():
+    seats = {seat_number(index) for index in range(3)}
+    own, other = seat_number(0), seat_number(1)
+    assert foreign_seats([f"torch.full((2, 6,), {own}.0)"], own, seats) == set()
+    assert foreign_seats([f"torch.manual_seed({other})"], own, seats) == {other}
+    assert foreign_seats([f"x = torch.tensor([{other}.0, 1.0])"], own, seats) == {other}
+    assert foreign_seats([f"?tns_fill={other}.0&tns_dtype=float32"], own, seats) == {other}
+    # numbers that merely contain the digits are not seats
+    assert foreign_seats([f"loss {other}.25", f"step 1,{other % 1000:03d}", f"{other}7"], own, seats) == set()
+
+
+def test_two_sessions_take_a_short_tour_without_cross_talk():
+    """Widgets of each kind, a page switch, a live training fragment (auto-reruns) to its end."""
+    options = Options(sessions=2, sin_steps=100, think=0.0, timeout=120.0, stagger=0.2,
+                      train_timeout=60.0, action_timeout=60.0, pages=("tensors", "sin-fit"))
+    result = run(options)
+    problems = result["error_samples"] + result["server_log_errors"]
+    assert result["completed"] == 2, problems
+    assert result["errors"] == 0, problems
+    assert result["cross_talk"] == 0, problems
+    assert result["interactions"] >= 2 * 9
+    assert result["max_rss_mb"] > 0
