@@ -93,7 +93,7 @@ def wait_for_script(page, timeout_ms: float = 60_000) -> None:
     page.wait_for_selector("[data-testid=stApp]", timeout=timeout_ms)
     page.wait_for_function(
         "() => { const app = document.querySelector('[data-testid=stApp]');"
-        " return app && app.getAttribute('data-test-script-state') !== 'running'"
-        " && !document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]'); }",
+        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " && app.getAttribute('data-test-connection-state') === 'CONNECTED'; }",
         timeout=timeout_ms,
     )

@@ -19,7 +19,7 @@ def _package_version(name: str) -> str:
 def _devices_caption() -> bool:
     state = warmup()
     if not state.ready.is_set():
-        st.caption("Devices: looking for CPU and GPUs…")
+        st.caption("Devices: PyTorch is still loading; they show on your next click.")
         return False
     if state.error:
         st.warning(state.error)
@@ -28,18 +28,10 @@ def _devices_caption() -> bool:
     return True
 
 
-@st.fragment(run_every=1.0)
-def _devices_poll() -> None:
-    _devices_caption()
-
-
 def show_sidebar() -> None:
     """Draw the shared sidebar."""
     with st.sidebar:
         st.caption(
             f"PyTorch {_package_version('torch')} · Streamlit {_package_version('streamlit')}"
         )
-        if not warmup().ready.is_set():
-            _devices_poll()
-        else:
-            _devices_caption()
+        _devices_caption()

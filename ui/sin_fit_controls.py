@@ -15,6 +15,7 @@ from core.sin_fit import (
     VARIANTS,
     SineFitConfig,
 )
+from ui.classroom import load_settings_from_url
 
 LR_CHOICES = [float(f"{m}e{e}") for e in range(-8, 0) for m in (1, 2, 5)] + [1.0]
 OPTIMIZER_LABELS = {
@@ -31,6 +32,9 @@ KEYS = {
     "target": "fit_target", "noise": "fit_noise", "reduction": "fit_reduction", "seed": "fit_seed",
     "steps": "fit_steps", "power_typo": "fit_typo", "forget_zero_grad": "fit_forget",
 }
+
+
+SHARED_KEYS = [*KEYS.values(), "fit_lo", "fit_hi"]  # what a shared link carries
 
 
 def _nearest_lr(value: float) -> float:
@@ -60,6 +64,11 @@ def settings_sidebar() -> SineFitConfig:
     """
     if "fit_variant" not in st.session_state:
         write_config_to_widgets(SineFitConfig())
+    load_settings_from_url(
+        {key: st.session_state[key] for key in SHARED_KEYS if key in st.session_state},
+        {"fit_variant": list(VARIANTS), "fit_optimizer": list(OPTIMIZERS), "fit_target": list(TARGETS),
+         "fit_lr": LR_CHOICES, "fit_reduction": ["sum", "mean"]},
+    )
     with st.sidebar:
         st.subheader("Fit settings")
         variant = st.selectbox(

@@ -11,11 +11,11 @@ APP = str(ROOT / "app.py")
 
 @pytest.fixture
 def open_page():
-    """open_page("pages/tensors.py") runs app.py, switches to that page and returns the AppTest."""
+    """open_page("app_pages/tensors.py") runs app.py, switches to that page and returns the AppTest."""
 
-    def _open(path: str = "pages/home.py", timeout: float = 60) -> AppTest:
+    def _open(path: str = "app_pages/home.py", timeout: float = 60) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=timeout).run()
-        if path != "pages/home.py":
+        if path != "app_pages/home.py":
             at.switch_page(path).run()
         return at
 

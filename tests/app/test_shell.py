@@ -2,7 +2,7 @@
 
 import pytest
 
-PAGES = ["pages/home.py", "pages/tensors.py", "pages/autograd.py", "pages/sin_fit.py", "pages/signs.py"]
+PAGES = ["app_pages/home.py", "app_pages/tensors.py", "app_pages/autograd.py", "app_pages/sin_fit.py", "app_pages/signs.py"]
 
 
 def test_home_renders_with_sidebar_and_cards(open_page):

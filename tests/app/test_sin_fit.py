@@ -144,6 +144,6 @@ def test_show_code_matches_the_settings(fit):
 
 def test_page_through_the_app_navigation():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/sin_fit.py").run()
+    at.switch_page("app_pages/sin_fit.py").run()
     assert not at.exception
     assert at.button(key="fit_train") is not None

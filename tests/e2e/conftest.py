@@ -16,6 +16,8 @@ from bench.harness import (
 )
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# Code blocks and charts load their renderers lazily after the script finishes: allow for it.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(items):
@@ -37,10 +39,16 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(browser):
+    """A real streamlit server for the whole test session, warmed up (torch imported) by one
+    visit to the inspector so that the first test does not pay for it."""
     if not chromium_available():
         pytest.skip("Debian's chromium is not installed")
     with streamlit_server() as (url, _process, _started):
+        warm = browser.new_page()
+        warm.goto(f"{url}/tensors")
+        warm.wait_for_selector("[data-testid=stCode]", timeout=120_000)
+        warm.close()
         yield url
 
 

@@ -4,8 +4,9 @@ import streamlit as st
 
 from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
+from ui.classroom import end_training_turn, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
-from ui.sin_fit_controls import load_preset, settings_sidebar
+from ui.sin_fit_controls import SHARED_KEYS, load_preset, settings_sidebar
 from ui.sin_fit_views import (
     BUDGET_SECONDS,
     TICK_SECONDS,
@@ -75,9 +76,11 @@ if train.button("▶ Train", key="fit_train", type="primary", width="stretch", d
     state.fit_training = True
 if stop.button("⏹ Stop", key="fit_stop", width="stretch", disabled=not state.fit_training):
     state.fit_training = False
+    end_training_turn()
     record("stopped")
 if reset.button("↺ Reset", key="fit_reset", width="stretch"):
     state.fit_training = False
+    end_training_turn()
     new_trainer()
 if step_once.button("Step once", key="fit_step", width="stretch", disabled=state.fit_training):
     if state.fit_trainer.finished:
@@ -96,11 +99,12 @@ smoothing = view_right.slider(
 @st.fragment(run_every=TICK_SECONDS if state.fit_training else None)
 def live_panel() -> None:
     trainer = state.fit_trainer
-    if state.fit_training:
+    if state.fit_training and training_turn():  # a fair share of the server (ui/classroom.py)
         progress = trainer.run_for(BUDGET_SECONDS)
         state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
         if trainer.finished:
             state.fit_training = False
+            end_training_turn()
             record("diverged" if trainer.divergence else "finished")
             st.rerun()
     progress_and_metrics(trainer, state.fit_optimum, state.fit_rate)
@@ -132,3 +136,5 @@ with st.expander("🐍 Show the code (a runnable script for these settings)"):
         "Download sin_fit.py", script, file_name="sin_fit.py", mime="text/x-python", key="fit_export", icon="⬇️"
     )
     st.code(script, language="python")
+
+share_box(SHARED_KEYS)

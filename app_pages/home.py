@@ -11,25 +11,25 @@ st.markdown(
 
 CARDS = [
     (
-        "pages/tensors.py",
+        "app_pages/tensors.py",
         "🧊 Tensor inspector",
         "Build tensors, reshape, slice and broadcast them step by step; see shapes, strides, "
         "views versus copies, and how tensors share memory with NumPy.",
     ),
     (
-        "pages/autograd.py",
+        "app_pages/autograd.py",
         "🕸️ Autograd graph",
         "Type a few lines of PyTorch and watch the backward graph: values, gradients, and "
         "backward() one node at a time.",
     ),
     (
-        "pages/sin_fit.py",
+        "app_pages/sin_fit.py",
         "📈 sin(x) fit",
         "Fit a polynomial to sin(x) with raw tensors, nn.Module and torch.optim; watch the "
         "loss fall live and compare runs against the exact optimum.",
     ),
     (
-        "pages/signs.py",
+        "app_pages/signs.py",
         "✋ SIGNS classifier",
         "Train an image classifier on hand signs 0–5, pick the device, and look into the "
         "confusion matrix and the mistakes.",

@@ -1,0 +1,74 @@
+"""Autograd graph: type a few lines of PyTorch (or pick a preset), see the backward graph with
+values and gradients, step through backward() node by node, and check the gradients."""
+
+import streamlit as st
+
+from core.expressions import LIMITS, to_pytorch_code
+from core.graph import trace
+from ui import autograd_views as views
+
+st.title("🕸️ Autograd graph")
+st.markdown(
+    "When a tensor has `requires_grad=True`, PyTorch records every operation on it in a graph "
+    "of backward functions (`grad_fn`). `backward()` walks that graph from the output to the "
+    "leaves and leaves each leaf's gradient in `.grad`. Pick a preset or type your own lines."
+)
+
+views.load_settings()
+mode = st.radio("Trace", views.MODES, horizontal=True, key="ag_mode",
+                label_visibility="collapsed")
+views.share()
+
+if mode == "An nn.Module":
+    options = views.graph_options()
+    views.module_section(options)
+    st.stop()
+
+views.preset_buttons()
+editor, help_column = st.columns([3, 2])
+with editor:
+    source = st.text_area("Program", key="ag_source", height=230,
+                          help="Python syntax, PyTorch names. Ctrl+Enter runs it.")
+    seed_column, run_column = st.columns([1, 1])
+    seed = seed_column.number_input("Seed for rand/randn", 0, 10_000, key="ag_seed")
+    run_column.button("Run", key="ag_run", type="primary", width="stretch")
+with help_column:
+    st.markdown("**What you can write**")
+    st.caption(
+        "`b = a * 2`, numbers and lists, `+ - * / ** @`, `torch.ones/zeros/rand/randn/tensor/"
+        "arange/linspace/eye/full`, `sin cos exp log sqrt abs tanh sigmoid relu softmax "
+        "log_softmax sum mean matmul`, `F.mse_loss l1_loss cross_entropy "
+        "binary_cross_entropy`, the methods `.sum() .mean() .pow() .exp() .relu() .sigmoid() "
+        ".tanh() .view() .reshape() .t() .T .detach() .requires_grad_() .retain_grad() "
+        ".backward() .zero_()`, `.grad`, and `with torch.no_grad():`."
+    )
+    st.caption(
+        f"Limits: {LIMITS.max_source_chars:,} characters, {LIMITS.max_statements} statements, "
+        f"{LIMITS.max_elements:,} elements per tensor. Named intermediates get retain_grad() "
+        "so their gradients show."
+    )
+
+views.preset_idea(source)
+program, error = views.run_cached(source, int(seed))
+if error is not None:
+    views.show_error(error, source)
+if program is None:
+    st.stop()
+
+options = views.graph_options()
+chosen = views.choose_root(program)
+if chosen is None:
+    st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
+    st.stop()
+label, root = chosen
+graph = trace(root, program.named_tensors(), program.backward_for(root), options["show_saved"],
+              int(options["max_nodes"]))
+views.draw_graph(graph, options)
+
+variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])
+with variables_tab:
+    views.variables_table(program)
+with check_tab:
+    views.gradient_check(program)
+with code_tab:
+    st.code(to_pytorch_code(program, seed=int(seed)), language="python")

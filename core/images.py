@@ -1,0 +1,64 @@
+"""Pictures as tensors: a picture drawn in code, safe decoding of uploaded images, and the
+3×H×W float tensor in [0, 1] that torchvision's `ToTensor` makes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 10 * 2**20  # a photo bigger than this is refused before decoding
+MAX_PIXELS = 40_000_000  # PIL's decompression-bomb guard for uploads
+MAX_SIDE = 256  # uploaded pictures are shrunk to fit this, so tensors and pages stay small
+
+
+class ImageError(ValueError):
+    """An upload that is not a picture we can read; the message says what to do."""
+
+
+def builtin_picture(size: int = 96) -> Image.Image:
+    """A small landscape drawn in code: sky, sun, hills, a house. Same pixels every time."""
+    image = Image.new("RGB", (size, size))
+    pixels = np.zeros((size, size, 3), dtype=np.uint8)
+    sky = np.linspace(0, 1, size)[:, None]
+    pixels[..., 0] = (90 + 100 * sky).astype(np.uint8)
+    pixels[..., 1] = (150 + 70 * sky).astype(np.uint8)
+    pixels[..., 2] = 235
+    image = Image.fromarray(pixels)
+    draw = ImageDraw.Draw(image)
+    s = size / 96
+    draw.ellipse([70 * s, 8 * s, 88 * s, 26 * s], fill=(255, 210, 60))
+    draw.ellipse([-30 * s, 55 * s, 60 * s, 130 * s], fill=(70, 160, 70))
+    draw.ellipse([30 * s, 60 * s, 140 * s, 140 * s], fill=(50, 130, 55))
+    draw.rectangle([38 * s, 52 * s, 66 * s, 78 * s], fill=(200, 60, 50))
+    draw.polygon([(34 * s, 53 * s), (52 * s, 36 * s), (70 * s, 53 * s)], fill=(120, 60, 40))
+    draw.rectangle([48 * s, 63 * s, 56 * s, 78 * s], fill=(80, 50, 30))
+    return image
+
+
+def read_upload(data: bytes) -> Image.Image:
+    """Decode uploaded bytes into an RGB picture no larger than MAX_SIDE, or raise ImageError."""
+    if not data:
+        raise ImageError("The file is empty. Upload a PNG or JPEG picture.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageError(f"The file is {len(data) / 2**20:.1f} MB; upload a picture under {MAX_UPLOAD_BYTES // 2**20} MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ImageError(f"The picture is {probe.width}×{probe.height} pixels; that is too many to decode here.")
+            probe.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
+            picture = ImageOps.exif_transpose(probe.convert("RGB"))
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        raise ImageError("That file could not be decoded as a picture. Upload a PNG or JPEG image.") from None
+    picture.thumbnail((MAX_SIDE, MAX_SIDE))
+    return picture
+
+
+def to_tensor(picture: Image.Image) -> torch.Tensor:
+    """What `torchvision.transforms.ToTensor()(picture)` gives: float 3×H×W in [0, 1]."""
+    array = np.asarray(picture.convert("RGB"), dtype=np.uint8)  # (H, W, 3)
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div(255)  # (3, H, W)

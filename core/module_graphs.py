@@ -1,0 +1,203 @@
+"""Small nn.Module graphs for the autograd page: a Linear layer or an MLP, one batch, one loss.
+
+`run_module_graph(config)` builds the model from a seed (without touching the global RNG), runs
+one forward pass and `loss.backward()` under the recorder of core.graph, and returns everything
+the page draws: the loss, the recording and the names of parameters and layer outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
+
+MODELS = {"linear": "nn.Linear", "mlp": "MLP (Linear → ReLU → … → Linear)"}
+LOSSES = {"mse": "MSELoss", "cross_entropy": "CrossEntropyLoss"}
+
+
+@dataclass(frozen=True)
+class ModuleGraphConfig:
+    """What to build. Small by design: the point is a readable graph, not a big model."""
+
+    model: str = "mlp"  # "linear" (one nn.Linear) or "mlp" (Linear, ReLU, ..., Linear)
+    in_features: int = 3  # inputs per example
+    hidden: int = 4  # units in each hidden layer of the MLP
+    layers: int = 2  # Linear layers in the MLP (2 = one hidden layer); ignored for "linear"
+    out_features: int = 2  # outputs per example (classes, for cross-entropy)
+    batch: int = 4  # examples in the batch
+    loss: str = "mse"  # "mse" (regression) or "cross_entropy" (classification)
+    seed: int = 0  # seeds the weights and the data
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"Unknown model '{self.model}'. Pick one of: {', '.join(MODELS)}.")
+        if self.loss not in LOSSES:
+            raise ValueError(f"Unknown loss '{self.loss}'. Pick one of: {', '.join(LOSSES)}.")
+        for name, low, high in [("in_features", 1, 64), ("hidden", 1, 64), ("layers", 2, 8),
+                                ("out_features", 1, 16), ("batch", 1, 64)]:
+            value = getattr(self, name)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}; "
+                                 f"got {value!r}.")
+        if self.loss == "cross_entropy" and self.out_features < 2:
+            raise ValueError("Cross-entropy needs at least 2 classes: set out_features to 2 "
+                             "or more.")
+
+
+@dataclass
+class ModuleGraph:
+    """One forward and backward pass through a small model."""
+
+    config: ModuleGraphConfig
+    model: nn.Module
+    inputs: torch.Tensor  # (batch, in_features)
+    targets: torch.Tensor  # (batch, out_features) floats, or (batch,) class indices
+    loss: torch.Tensor  # scalar
+    backward: BackwardPass
+    names: dict[str, torch.Tensor]  # parameters, data and layer outputs by name
+    layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]]  # name, module, in, out
+
+    def groups(self) -> dict[str, str]:
+        """Graph node id -> layer title, for drawing each layer as one box (core.graph.collapse):
+        the backward nodes between a layer's input and its output, its parameters and its
+        output tensor."""
+        groups: dict[str, str] = {}
+        for name, module, layer_input, output in self.layers:
+            title = f"{name}: {_describe(module)}"
+            stop = id(layer_input.grad_fn) if layer_input.grad_fn is not None else None
+            groups[f"t{id(output)}"] = title
+            stack, seen = [output.grad_fn], set()
+            while stack:
+                fn = stack.pop()
+                if fn is None or id(fn) == stop or id(fn) in seen:
+                    continue
+                seen.add(id(fn))
+                if hasattr(fn, "variable"):
+                    groups[f"t{id(fn.variable)}"] = title
+                    continue
+                groups[f"f{id(fn)}"] = title
+                stack.extend(child for child, _ in fn.next_functions)
+        return groups
+
+
+def _describe(module: nn.Module) -> str:
+    if isinstance(module, nn.Linear):
+        return f"Linear {module.in_features}→{module.out_features}"
+    return type(module).__name__
+
+
+def build_model(config: ModuleGraphConfig) -> nn.Sequential:
+    """The model of `config`, with weights drawn from its seed (PyTorch's default ranges)."""
+    if config.model == "linear":
+        model = nn.Sequential()
+        model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
+    else:
+        model = nn.Sequential()
+        width = config.in_features
+        for index in range(1, config.layers):
+            model.add_module(f"fc{index}", nn.Linear(width, config.hidden))
+            model.add_module(f"relu{index}", nn.ReLU())
+            width = config.hidden
+        model.add_module(f"fc{config.layers}", nn.Linear(width, config.out_features))
+    generator = torch.Generator().manual_seed(config.seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Linear):
+                bound = module.in_features ** -0.5  # nn.Linear's default range
+                module.weight.uniform_(-bound, bound, generator=generator)
+                module.bias.uniform_(-bound, bound, generator=generator)
+    return model
+
+
+def make_batch(config: ModuleGraphConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs (batch, in_features) and targets for the loss, from the seed."""
+    generator = torch.Generator().manual_seed(config.seed + 1)
+    inputs = torch.randn(config.batch, config.in_features, generator=generator)
+    if config.loss == "cross_entropy":
+        targets = torch.randint(0, config.out_features, (config.batch,), generator=generator)
+    else:
+        targets = torch.randn(config.batch, config.out_features, generator=generator)
+    return inputs, targets
+
+
+def _loss(config: ModuleGraphConfig, prediction: torch.Tensor,
+          targets: torch.Tensor) -> torch.Tensor:
+    if config.loss == "cross_entropy":
+        return F.cross_entropy(prediction, targets)
+    return F.mse_loss(prediction, targets)
+
+
+def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
+    """Build the model, run one batch forward, call loss.backward() and record it."""
+    model = build_model(config)
+    inputs, targets = make_batch(config)
+    outputs: dict[str, torch.Tensor] = {}
+    layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]] = []
+    handles = []
+    for name, module in model.named_children():
+        def keep(module, args, output, name=name):
+            output.retain_grad()
+            outputs[f"{name} out"] = output
+            layers.append((name, module, args[0], output))
+        handles.append(module.register_forward_hook(keep))
+    try:
+        prediction = model(inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    loss = _loss(config, prediction, targets)
+    recorded = record_backward(loss)
+    names = {"x": inputs, "target": targets, **dict(model.named_parameters()), **outputs,
+             "loss": loss}
+    return ModuleGraph(config, model, inputs, targets, loss, recorded, names, layers)
+
+
+def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[GradientCheck]:
+    """Autograd against finite differences (float64) for every parameter of the model."""
+    model64 = build_model(graph.config).double()
+    inputs = graph.inputs.double()
+    targets = graph.targets if graph.config.loss == "cross_entropy" else graph.targets.double()
+
+    def loss(values: dict[str, torch.Tensor]) -> torch.Tensor:
+        prediction = torch.func.functional_call(model64, values, (inputs,))
+        return _loss(graph.config, prediction, targets)
+
+    leaves = {name: p.detach().double() for name, p in graph.model.named_parameters()}
+    return finite_difference_check(loss, leaves, max_elements=max_elements)
+
+
+def module_code(config: ModuleGraphConfig) -> str:
+    """The same model, batch, loss and backward as plain PyTorch for a notebook."""
+    if config.model == "linear":
+        layers = [f"nn.Linear({config.in_features}, {config.out_features})"]
+    else:
+        layers, width = [], config.in_features
+        for _ in range(1, config.layers):
+            layers += [f"nn.Linear({width}, {config.hidden})", "nn.ReLU()"]
+            width = config.hidden
+        layers.append(f"nn.Linear({width}, {config.out_features})")
+    body = ",\n    ".join(layers)
+    if config.loss == "cross_entropy":
+        target = f"y = torch.randint(0, {config.out_features}, ({config.batch},))"
+        loss = "loss = nn.CrossEntropyLoss()(model(x), y)"
+    else:
+        target = f"y = torch.randn({config.batch}, {config.out_features})"
+        loss = "loss = nn.MSELoss()(model(x), y)"
+    return (
+        "import torch\n"
+        "from torch import nn\n\n"
+        f"torch.manual_seed({config.seed})\n"
+        f"model = nn.Sequential(\n    {body},\n)\n"
+        f"x = torch.randn({config.batch}, {config.in_features})\n"
+        f"{target}\n"
+        f"{loss}\n"
+        "loss.backward()\n\n"
+        "for name, p in model.named_parameters():\n"
+        "    print(name, tuple(p.shape), p.grad)\n\n"
+        "# The graph picture (pip install torchviz):\n"
+        "# from torchviz import make_dot; make_dot(loss, dict(model.named_parameters()))\n"
+    )

@@ -1,0 +1,133 @@
+"""The NumPy bridge, done for real: shared memory, dtype mapping, `.item()`, the GPU `.numpy()`
+error, and float16 rounding. Each function runs the PyTorch call and reports what happened."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.tensors import DTYPES
+
+SEED_GPU_ERROR = (
+    "TypeError: can't convert cuda:0 device type tensor to numpy. "
+    "Use Tensor.cpu() to copy the tensor to host memory first."
+)
+
+
+@dataclass(frozen=True)
+class SharingDemo:
+    """Values seen through each name after writing into the NumPy array, then after a clone."""
+
+    tensor_before: list
+    array_after_write: list
+    tensor_after_write: list  # the same as array_after_write: they share memory
+    clone_after_second_write: list  # unchanged: clone() made new memory
+    tensor_after_second_write: list
+    same_memory: bool
+
+
+def sharing_demo(values: list[float], index: int, new_value: float, second_value: float) -> SharingDemo:
+    """Run `t = torch.tensor(values); a = t.numpy(); a[index] = new_value`, then clone and write again."""
+    if not values:
+        raise ValueError("The demo needs at least one value.")
+    if not -len(values) <= index < len(values):
+        raise ValueError(f"Index {index} is out of range for {len(values)} values; pick 0 to {len(values) - 1}.")
+    tensor = torch.tensor(values, dtype=torch.float32)
+    before = tensor.tolist()
+    array = tensor.numpy()
+    array[index] = new_value
+    array_after = array.tolist()
+    tensor_after = tensor.tolist()
+    copy = tensor.clone()
+    array[index] = second_value
+    return SharingDemo(
+        tensor_before=before,
+        array_after_write=array_after,
+        tensor_after_write=tensor_after,
+        clone_after_second_write=copy.tolist(),
+        tensor_after_second_write=tensor.tolist(),
+        same_memory=np.shares_memory(array, tensor.numpy()),
+    )
+
+
+def from_numpy_shares(values: list[float]) -> bool:
+    """`torch.from_numpy` shares memory too: write through the tensor and read the array."""
+    array = np.array(values, dtype=np.float64)
+    tensor = torch.from_numpy(array)
+    tensor[0] = tensor[0] + 100
+    return bool(array[0] == tensor[0].item())
+
+
+def dtype_table() -> pd.DataFrame:
+    """Each torch dtype of the inspector with the NumPy dtype `.numpy()` gives (or the error)."""
+    rows = []
+    for name, dtype in DTYPES.items():
+        try:
+            numpy_dtype = str(torch.zeros(1, dtype=dtype).numpy().dtype)
+            note = ""
+        except TypeError as exc:
+            numpy_dtype, note = "—", str(exc)
+        rows.append({"torch": f"torch.{name}", "numpy": numpy_dtype, "note": note})
+    return pd.DataFrame(rows)
+
+
+def item_report(tensor: torch.Tensor) -> tuple[str, str]:
+    """Call `.item()` for real: (value as text, "") or ("", PyTorch's error and the fix)."""
+    try:
+        return repr(tensor.item()), ""
+    except RuntimeError as exc:
+        return "", (
+            f"{exc}. .item() only works on a tensor with exactly one element; index one first "
+            f"(e.g. x[0].item() or x.flatten()[0].item()) or use x.tolist() for all of them."
+        )
+
+
+def numpy_report(tensor: torch.Tensor) -> tuple[np.ndarray | None, str]:
+    """Call `.numpy()` for real: (array, "") or (None, PyTorch's error and the fix)."""
+    try:
+        return tensor.numpy(), ""
+    except (TypeError, RuntimeError) as exc:
+        message = str(exc)
+        if "cuda" in message or "device type" in message:
+            fix = "Copy it to the CPU first: x.cpu().numpy()."
+        elif "requires grad" in message:
+            fix = "Detach it from the graph first: x.detach().numpy()."
+        elif "BFloat16" in message:
+            fix = "NumPy has no bfloat16: convert first, x.float().numpy()."
+        else:
+            fix = ""
+        return None, f"{message} {fix}".strip()
+
+
+def gpu_numpy_error() -> tuple[str, bool]:
+    """The error of `.numpy()` on a GPU tensor: raised for real when a GPU exists (True), else
+    the message the seed notes quote (False)."""
+    if not torch.cuda.is_available():
+        return SEED_GPU_ERROR, False
+    try:
+        torch.ones(2, device="cuda").numpy()
+    except TypeError as exc:
+        return f"TypeError: {exc}", True
+    return "", True
+
+
+def float16_rounding(value: float) -> dict:
+    """What float16 stores for `value`, and the gap between neighbouring float16 numbers there."""
+    if not math.isfinite(value):
+        raise ValueError("Type a finite number.")
+    stored = torch.tensor(value, dtype=torch.float16).item()
+    exponent = math.floor(math.log2(abs(value))) if value != 0 and abs(value) >= 2**-14 else -14
+    spacing = 2.0 ** (exponent - 10)
+    bfloat = torch.tensor(value, dtype=torch.bfloat16).item()
+    return {
+        "typed": value,
+        "float16": stored,
+        "bfloat16": bfloat,
+        "float32": torch.tensor(value, dtype=torch.float32).item(),
+        "float16 spacing here": spacing,
+        "overflow": math.isinf(stored),
+    }

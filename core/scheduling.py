@@ -1,0 +1,86 @@
+"""Fair sharing of the machine between students' training jobs: a fixed number of slots, a
+first-come queue for the rest, round-robin turns, and forgetting students who went away.
+
+Pure Python (no streamlit) so it can be tested headless; the app keeps one instance per process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+def default_capacity() -> int:
+    """How many training jobs run at once: $PLAYGROUND_MAX_JOBS, else one per CPU core."""
+    configured = os.environ.get("PLAYGROUND_MAX_JOBS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, os.cpu_count() or 1)
+
+
+def threads_per_job(capacity: int) -> int:
+    """torch threads for each job so that `capacity` jobs together use the cores once."""
+    return max(1, (os.cpu_count() or 1) // max(1, capacity))
+
+
+@dataclass
+class TrainingSlots:
+    """Who may train now. Every training tick calls `request(who)`; 0 means "go", N > 0 means
+    "N-th in line, wait". A holder gives its slot up after `quantum_s` when others wait, and
+    anyone not heard from for `stale_s` is forgotten (closed tab, finished run)."""
+
+    capacity: int = field(default_factory=default_capacity)
+    quantum_s: float = 5.0  # a turn, when others are waiting
+    stale_s: float = 10.0  # silence after which a holder or waiter is dropped
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _holders: dict[str, tuple[float, float]] = field(default_factory=dict)  # who -> (since, last seen)
+    _waiting: dict[str, float] = field(default_factory=dict)  # who -> last seen, in arrival order
+
+    def request(self, who: str) -> int:
+        """0 when `who` may run a chunk of training now, else its 1-based place in the queue."""
+        with self._lock:
+            now = self.clock()
+            self._forget_stale(now)
+            if who in self._holders:
+                since, _ = self._holders[who]
+                if self._waiting and now - since >= self.quantum_s:
+                    del self._holders[who]  # turn over: to the back of the line
+                    self._waiting[who] = now
+                else:
+                    self._holders[who] = (since, now)
+                    return 0
+            else:
+                self._waiting[who] = now  # a waiter keeps its place; a newcomer joins the back
+            self._promote(now)
+            if who in self._holders:
+                return 0
+            return list(self._waiting).index(who) + 1
+
+    def release(self, who: str) -> None:
+        """`who` stopped or finished training: free its slot or place."""
+        with self._lock:
+            self._holders.pop(who, None)
+            self._waiting.pop(who, None)
+            self._promote(self.clock())
+
+    def status(self) -> tuple[int, int]:
+        """(jobs running, jobs waiting)."""
+        with self._lock:
+            self._forget_stale(self.clock())
+            return len(self._holders), len(self._waiting)
+
+    def _forget_stale(self, now: float) -> None:
+        for who in [w for w, (_, seen) in self._holders.items() if now - seen > self.stale_s]:
+            del self._holders[who]
+        for who in [w for w, seen in self._waiting.items() if now - seen > self.stale_s]:
+            del self._waiting[who]
+
+    def _promote(self, now: float) -> None:
+        while self._waiting and len(self._holders) < self.capacity:
+            who = next(iter(self._waiting))
+            del self._waiting[who]
+            self._holders[who] = (now, now)

@@ -1,5 +1,0 @@
-"""Tensor inspector."""
-
-import streamlit as st
-
-st.title("Tensor inspector")

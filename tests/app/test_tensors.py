@@ -1,0 +1,169 @@
+"""AppTest for the tensor inspector: build, steps, presets, bad input, NumPy bridge, uploads."""
+
+import pytest
+import torch
+
+PAGE = "app_pages/tensors.py"
+
+
+def codes(at):
+    return [c.value for c in at.code]
+
+
+def errors(at):
+    return " ".join(e.value for e in at.error)
+
+
+def add_step(at, op, text=None, **widgets):
+    at.selectbox(key="tns_op").set_value(op).run()
+    if text is not None:
+        at.text_input(key=f"tns_text_{op}").set_value(text)
+    for key, value in widgets.items():
+        at.session_state[key] = value
+    at.button(key="tns_add").click().run()
+    return at
+
+
+def test_default_tensor_is_arange_with_metadata(open_page):
+    at = open_page(PAGE)
+    assert not at.exception
+    assert "x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)" in codes(at)
+    facts = at.table[0].value
+    assert facts.loc["shape", "value"] == str((12,)) and facts.loc["numel", "value"] == "12"
+
+
+def test_view_then_transpose_shows_strides_and_view(open_page):
+    at = open_page(PAGE)
+    add_step(at, "view", "3, 4")
+    add_step(at, "transpose", "0, 1")
+    assert not at.exception and not at.error
+    assert "x = x.view(3, 4)" in codes(at) and "x = x.transpose(0, 1)" in codes(at)
+    expected = torch.arange(12.0).view(3, 4).transpose(0, 1)
+    facts = at.table[0].value
+    assert facts.loc["shape", "value"] == str(tuple(expected.shape))
+    assert facts.loc["stride", "value"] == str(expected.stride())
+    assert facts.loc["contiguous", "value"] == "False"
+    assert facts.loc["memory", "value"].startswith("view")
+    assert at.dataframe[0].value.values.tolist() == expected.tolist()
+
+
+def test_impossible_view_gets_a_sentence_and_keeps_the_pipeline(open_page):
+    at = open_page(PAGE)
+    add_step(at, "view", "3, 4")
+    add_step(at, "transpose", "0, 1")
+    add_step(at, "view", "-1")
+    assert not at.exception
+    assert "not added" in errors(at) and "contiguous" in errors(at)
+    assert "x = x.transpose(0, 1)" in codes(at) and "x = x.view(-1)" not in codes(at)
+
+
+def test_broadcast_preset_shows_aligned_shapes(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="tns_preset").set_value("broadcast a column with a row")
+    at.button(key="tns_load_preset").click().run()
+    assert not at.exception
+    report = at.table[0].value
+    assert report["result"].tolist() == ["3", "4"]
+    assert at.table[1].value.loc["shape", "value"] == "(3, 4)"
+
+
+def test_broadcast_mismatch_is_explained(open_page):
+    at = open_page(PAGE)
+    add_step(at, "arithmetic", "[1, 2, 3]")
+    assert not at.exception and "cannot broadcast" in errors(at)
+
+
+def test_inplace_step_says_storage_is_shared(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="tns_preset").set_value("in-place ops keep the storage")
+    at.button(key="tns_load_preset").click().run()
+    assert not at.exception
+    assert any("same storage" in i.value for i in at.info)
+
+
+def test_remove_step_and_clear(open_page):
+    at = open_page(PAGE)
+    add_step(at, "view", "3, 4")
+    add_step(at, "unsqueeze")
+    at.button(key="tns_remove_1").click().run()
+    assert "x = x.view(3, 4)" not in codes(at) and "x = x.unsqueeze(0)" in codes(at)
+    at.button(key="tns_clear").click().run()
+    assert not any(c.startswith("x = x.") for c in codes(at))
+
+
+@pytest.mark.parametrize("constructor, widget, value, message", [
+    ("zeros", "tns_shape", "100000, 100000", "cap"),
+    ("zeros", "tns_shape", "2, banana", "not a number"),
+    ("zeros", "tns_shape", "1, 2, 3, 4, 5", "1 to 4"),
+    ("tensor", "tns_values", "[[1, 2], [3]]", "different lengths"),
+    ("tensor", "tns_values", "__import__('os')", "only hold numbers"),
+    ("randn", "tns_dtype", "int64", "float"),
+])
+def test_bad_build_input_gets_a_sentence_and_other_tabs_work(open_page, constructor, widget, value, message):
+    at = open_page(PAGE)
+    at.selectbox(key="tns_constructor").set_value(constructor).run()
+    at.session_state[widget] = value
+    at.run()
+    assert not at.exception
+    assert message in errors(at)
+    assert any("t.numpy()" in c for c in codes(at))  # the NumPy tab still renders
+
+
+def test_4d_tensor_gets_a_slice_picker(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="tns_preset").set_value("a batch of images (4-D)")
+    at.button(key="tns_load_preset").click().run()
+    assert not at.exception
+    pickers = [n for n in at.number_input if n.key and n.key.startswith("tns_view_")]
+    assert len(pickers) == 2
+    pickers[0].set_value(1).run()
+    assert not at.exception
+
+
+def test_numpy_tab_runs_item_and_float16(open_page):
+    at = open_page(PAGE)
+    assert any("elements cannot be converted" in w.value for w in at.warning)
+    at.number_input(key="tns_f16_value").set_value(2049.0).run()
+    row = at.table[-1].value.iloc[0]
+    assert float(row["float16"]) == 2048.0
+    at.number_input(key="tns_np_index").set_value(3).run()
+    assert any("a[3] = 99.0" in c for c in codes(at))
+
+
+def test_image_tab_upload_mode_shows_the_builtin_until_a_file_comes(open_page):
+    at = open_page(PAGE)
+    at.radio(key="tns_image_source").set_value("upload my own").run()
+    assert not at.exception
+    assert any("(3, 96, 96)" in c for c in codes(at))
+
+
+def test_link_settings_open_the_same_experiment(open_page):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"tns_constructor": "zeros", "tns_shape": "4, 5", "tns_dtype": "int64",
+                            "tns_pipe": '[{"op":"view","text":"2, -1"}]'})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    facts = at.table[0].value
+    assert facts.loc["shape", "value"] == "(2, 10)" and facts.loc["dtype", "value"] == "int64"
+    link = at.sidebar.code[0].value
+    assert "tns_shape=4%2C+5" in link and "tns_pipe=" in link
+
+
+def test_nonsense_link_settings_get_a_sentence(open_page):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"tns_constructor": "os.system", "tns_end": "lots", "tns_pipe": "{not json"})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "tns_constructor" in warnings and "tns_end" in warnings and "could not be read" in warnings
+    assert "x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)" in codes(at)

@@ -1,0 +1,192 @@
+"""What a lecture hall needs: a fair training queue, settings in the URL, and lecturer mode."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.scheduling import TrainingSlots, default_capacity, threads_per_job
+from core.session_store import SessionStore
+
+# Session-state keys that hold a student's work (trainers, histories, run tables, programs).
+# They are kept for a grace period after the tab closes; widget settings travel in the URL.
+DURABLE_KEYS = (
+    "tns_pipeline",
+    "ag_source", "ag_result", "ag_check_result",
+    "fit_trainer", "fit_optimum", "fit_runs", "fit_run_id", "fit_runs_made", "fit_training", "fit_rate",
+    "fit_phase_report",
+    "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error", "signs_loaded",
+    "signs_upload_cache",
+)
+
+LECTURER_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
+[data-testid="stMainBlockContainer"] { zoom: 1.25; max-width: 78vw; padding: 1rem 1rem 4rem; }
+</style>
+"""
+
+
+# --- the training queue ------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def training_slots() -> TrainingSlots:
+    """One queue per server process; torch's threads are split between the slots once."""
+    import torch
+
+    capacity = default_capacity()
+    torch.set_num_threads(threads_per_job(capacity))
+    return TrainingSlots(capacity=capacity)
+
+
+def session_id() -> str:
+    """This browser session's id (stable across reruns of the session)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def training_turn() -> bool:
+    """Call once per training tick. True: train a chunk now. False: a sentence says where this
+    student is in the queue; try again on the next tick."""
+    place = training_slots().request(session_id())
+    if place == 0:
+        return True
+    running, waiting = training_slots().status()
+    st.info(
+        f"The server is busy: {running} training job(s) are running and you are number {place} in "
+        f"the queue of {waiting}. Your run starts by itself when a slot frees — keep this tab open."
+    )
+    return False
+
+
+def end_training_turn() -> None:
+    """Call when a run stops or finishes, so the next student in line starts at once."""
+    training_slots().release(session_id())
+
+
+# --- coming back after closing the tab ------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def session_store() -> SessionStore:
+    """One store per server process."""
+    return SessionStore()
+
+
+def _is_active(session: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().is_active_session(session)
+
+
+def restore_session() -> None:
+    """On a session's first run: if the URL's `sid` names a closed tab's session, bring its work
+    back; otherwise give this session a fresh `sid`."""
+    if "_sid" not in st.session_state:
+        sid = st.query_params.get("sid", "")
+        restored = session_store().claim(sid, session_id(), _is_active) if sid else None
+        if restored:
+            st.session_state.update(restored)
+            st.toast("Welcome back: your runs are where you left them.")
+        else:
+            sid = SessionStore.new_sid()
+        st.session_state["_sid"] = sid
+    if st.query_params.get("sid") != st.session_state["_sid"]:
+        st.query_params["sid"] = st.session_state["_sid"]
+
+
+def remember_session() -> None:
+    """After each run: keep references to this session's work under its `sid`."""
+    values = {key: st.session_state[key] for key in DURABLE_KEYS if key in st.session_state}
+    if not session_store().remember(st.session_state["_sid"], session_id(), values, _is_active):
+        st.session_state.pop("_sid")  # another live tab owns this sid: take a fresh one next run
+
+
+# --- settings in the URL -----------------------------------------------------------------------
+
+
+def _coerce(text: str, default):
+    if isinstance(default, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, float):
+        return float(text)
+    return text
+
+
+def load_settings_from_url(settings: dict[str, object], options: dict[str, list] | None = None) -> None:
+    """On the first run of a page in this session, copy its settings from the URL's query
+    parameters into st.session_state. `settings` maps widget keys to their defaults (the type
+    to parse to); `options` lists the allowed values of choice widgets. Values that do not
+    parse, or are not allowed, are skipped with a sentence."""
+    flag = "_url_loaded_" + next(iter(settings), "")
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    rejected = []
+    for key, default in settings.items():
+        if key not in st.query_params:
+            continue
+        text = st.query_params[key]
+        try:
+            value = _coerce(text, default)
+            if options and key in options and value not in options[key]:
+                raise ValueError
+        except ValueError:
+            rejected.append(f"{key}={text[:40]}")
+            continue
+        st.session_state[key] = value
+    if rejected:
+        st.warning("These settings in the link were not understood and keep their defaults: " + ", ".join(rejected))
+
+
+def publish_settings(keys: list[str], extra: dict[str, str] | None = None) -> str:
+    """Write the current values of `keys` (and `extra` parameters) into the URL and return a
+    shareable link to them."""
+    params = {key: str(st.session_state[key]) for key in keys if key in st.session_state}
+    params.update(extra or {})
+    for key, value in params.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    base = st.context.url or ""
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def share_box(keys: list[str], extra: dict[str, str] | None = None) -> None:
+    """The "copy link" affordance: the link that reopens this exact experiment."""
+    link = publish_settings(keys, extra)
+    with st.sidebar.expander("🔗 Share this experiment"):
+        st.caption("This link opens the page with the same settings. Copy it with the icon on the right.")
+        st.code(link, language="text", wrap_lines=True)
+
+
+# --- lecturer mode -----------------------------------------------------------------------------
+
+
+def lecturer_mode() -> bool:
+    """A switch for a projector: larger type and charts, sidebar hidden. `?lecture=1` starts in it."""
+    if "app_lecturer" not in st.session_state:
+        st.session_state["app_lecturer"] = st.query_params.get("lecture") in ("1", "true")
+    if st.session_state["app_lecturer"]:
+        st.markdown(LECTURER_CSS, unsafe_allow_html=True)  # our own constant CSS, never user text
+        st.button("Leave lecturer mode", key="app_leave_lecturer", on_click=_set_lecturer, args=(False,))
+        return True
+    st.sidebar.button("📽️ Lecturer mode", key="app_enter_lecturer", on_click=_set_lecturer, args=(True,),
+                      help="Larger type and charts for a projector; the sidebar is hidden.")
+    return False
+
+
+def _set_lecturer(on: bool) -> None:
+    st.session_state["app_lecturer"] = on
+    if on:
+        st.query_params["lecture"] = "1"
+    else:
+        st.query_params.pop("lecture", None)

@@ -1,0 +1,67 @@
+"""Streamlit views of tensors: metadata, values table, heatmap, slice picker, image, broadcast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from core.tensors import Stage, as_image, describe, downsample_2d, slice_2d, values_frame
+
+
+def heatmap(matrix: torch.Tensor, key: str, title: str = "", max_side: int = 96, colorscale: str = "Viridis") -> None:
+    """A plotly heatmap of a 2-D tensor, block-averaged down to max_side per side."""
+    small = downsample_2d(matrix, max_side)
+    z = np.round(small.numpy().astype(np.float64), 4)
+    figure = go.Figure(go.Heatmap(z=z, colorscale=colorscale, colorbar={"thickness": 12}))
+    shrunk = tuple(small.shape) != tuple(matrix.shape)
+    figure.update_layout(
+        title=title + (f" (shown at {small.shape[0]}×{small.shape[1]}, block means)" if shrunk else ""),
+        height=320, margin={"l": 10, "r": 10, "t": 40 if title or shrunk else 10, "b": 10},
+        yaxis={"autorange": "reversed", "title": "row"}, xaxis={"title": "column"},
+    )
+    st.plotly_chart(figure, key=key, width="stretch")
+
+
+def metadata_table(stage: Stage, previous: Stage | None) -> None:
+    """The facts about a tensor as a two-column table."""
+    info = describe(stage.tensor, previous.tensor if previous is not None else None)
+    st.table(pd.DataFrame({"value": [str(v) for v in info.values()]}, index=list(info)))
+
+
+def broadcast_table(report: dict) -> None:
+    """Both shapes aligned from the right, and the result shape."""
+    frame = pd.DataFrame(report["rows"]).astype(str).replace("None", "")
+    st.markdown(f"**Broadcast:** result shape `{report['result']}` — aligned from the right:")
+    st.table(frame.set_index("dim"))
+
+
+def show_values(tensor: torch.Tensor, key: str) -> None:
+    """Values as a table and heatmap; a slice picker first for 3-D/4-D; an image view for 3×H×W."""
+    if tensor.numel() == 0:
+        st.info("This tensor has no elements (a size is 0), so there are no values to show.")
+        return
+    shown = tensor
+    if tensor.dim() > 2:
+        st.markdown(f"**{tensor.dim()}-D tensor**: pick the indices of the leading dims to see one 2-D slice.")
+        columns = st.columns(tensor.dim() - 2)
+        leading = tuple(
+            int(column.number_input(f"index in dim {dim}", 0, tensor.shape[dim] - 1, 0, key=f"{key}_dim{dim}"))
+            for dim, column in enumerate(columns)
+        )
+        shown = slice_2d(tensor, leading)
+        st.caption(f"Showing x[{', '.join(map(str, leading))}, :, :] of shape {tuple(shown.shape)}")
+    frame = values_frame(shown)
+    st.dataframe(frame, width="stretch", height=min(40 + 35 * len(frame), 360))
+    rows, cols = (1, shown.numel()) if shown.dim() < 2 else tuple(shown.shape)
+    if rows > len(frame) or cols > len(frame.columns):
+        st.caption(f"Table cut to {len(frame)}×{len(frame.columns)} of {rows}×{cols}; the heatmap shows all of it.")
+    if shown.dim() == 2:
+        heatmap(shown, key=f"{key}_heatmap")
+    else:
+        st.caption("A heatmap needs two dims; add an unsqueeze step to see this as a 1×N matrix.")
+    picture = as_image(tensor)
+    if picture is not None:
+        st.image(picture, caption=f"The same tensor read as a picture ({tuple(tensor.shape)} → H×W×C)", width=240)
