@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.sin_fit import PRESETS, SineFitConfig, optimum_loss
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "sin_fit.py")
+PAGE = str(ROOT / "app_pages" / "sin_fit.py")
 
 
 @pytest.fixture
