@@ -107,11 +107,11 @@ def send_figures(trainer: SineFitTrainer, optimum) -> None:
 
 
 def ours(config: SineFitConfig) -> tuple[float, int]:
-    """Train as the page does; return the final loss and the number of redraws."""
+    """Train as the page does after Train is pressed (a fresh trainer, then chunks, each followed
+    by a redraw); return the final loss and the number of redraws."""
     trainer = SineFitTrainer(config)
     optimum = optimum_loss(config)
-    send_figures(trainer, optimum)  # the page draws the empty charts first
-    redraws = 1
+    redraws = 0
     while not trainer.finished:
         trainer.run_for(BUDGET_SECONDS)
         send_figures(trainer, optimum)

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 MAX_POINTS = 2000  # per trace sent to the browser
+POINTS_SHOWN = 600  # data points drawn behind a fit: more only blur into a band on screen
 PALETTE = ["#EE4C2C", "#1F77B4", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B", "#E377C2"]
 
 
@@ -139,8 +140,8 @@ def lines_figure(
     data: list[dict] = []
     if points is not None:
         px, py, name = points
-        _, px = downsample(px)
-        _, py = downsample(py)
+        _, px = downsample(px, POINTS_SHOWN)
+        _, py = downsample(py, POINTS_SHOWN)
         data.append(dict(type="scatter", x=px, y=py, mode="markers", name=name,
                          marker=dict(size=3, color="#9AA0A6", opacity=0.5)))
     _, xs = downsample(x, limit)
