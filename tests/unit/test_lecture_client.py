@@ -3,6 +3,8 @@ two students take a short tour (inspector, then a live sin fit), and the cross-t
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import pytest
 
 from bench.lecture import Options, foreign_seats, run, seat_number
@@ -31,7 +33,9 @@ def test_two_sessions_take_a_short_tour_without_cross_talk():
     """Widgets of each kind, a page switch, a live training fragment (auto-reruns) to its end."""
     options = Options(sessions=2, sin_steps=100, think=0.0, timeout=120.0, stagger=0.2,
                       train_timeout=60.0, action_timeout=60.0, pages=("tensors", "sin-fit"))
-    result = run(options)
+    # Own thread: the browser tests' sync Playwright may have left an event loop on this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(run, options).result()
     problems = result["error_samples"] + result["server_log_errors"]
     assert result["completed"] == 2, problems
     assert result["errors"] == 0, problems
