@@ -548,13 +548,13 @@ class _Interpreter:
         self.node = node
         if isinstance(node, ast.Assign):
             target = node.targets[0]
-            self.bind(target.id, self.eval(node.value), node.lineno)
+            self.bind(target.id, self.evaluate(node.value), node.lineno)
         elif isinstance(node, ast.AugAssign):
             name = node.target.id
             if name not in self.program.env:
                 raise _refuse(node.target, f"`{name}` has not been assigned yet.")
             current = self.program.env[name]
-            right = self.eval(node.value)
+            right = self.evaluate(node.value)
             if isinstance(current, torch.Tensor):
                 self.need_number_or_tensor(node.value, right)
                 value = self.guarded(node, _AUGMENTED[type(node.op)], [current, right], {},
@@ -569,7 +569,7 @@ class _Interpreter:
             if self.stop_at_first_backward and _is_backward_call(node.value):
                 self.stop_at_backward(node.value)
                 return False
-            self.eval(node.value)
+            self.evaluate(node.value)
         return True
 
     def bind(self, name: str, value: Any, line: int) -> None:
@@ -585,16 +585,16 @@ class _Interpreter:
         self.program.bindings.append(Binding(name, value, line))
 
     def stop_at_backward(self, call: ast.Call) -> None:
-        receiver = self.eval(call.func.value)
+        receiver = self.evaluate(call.func.value)
         root = self.need_tensor(call.func.value, receiver)
         if call.args:
-            gradient = self.need_tensor(call.args[0], self.eval(call.args[0]))
+            gradient = self.need_tensor(call.args[0], self.evaluate(call.args[0]))
             root = (root * gradient.to(root.dtype)).sum()
         self.program.first_backward_root = root
 
     # -- expressions -------------------------------------------------------------------------
 
-    def eval(self, node: ast.expr) -> Any:
+    def evaluate(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
@@ -603,16 +603,16 @@ class _Interpreter:
                                     "earlier line.")
             return self.program.env[node.id]
         if isinstance(node, ast.List | ast.Tuple):
-            return [self.eval(item) for item in node.elts]
+            return [self.evaluate(item) for item in node.elts]
         if isinstance(node, ast.UnaryOp):
-            value = self.eval(node.operand)
+            value = self.evaluate(node.operand)
             if isinstance(node.op, ast.UAdd):
                 return self.need_number_or_tensor(node.operand, value)
             if isinstance(value, torch.Tensor):
                 return self.guarded(node, operator.neg, [value], {}, "same")
             return -self.need_number(node.operand, value)
         if isinstance(node, ast.BinOp):
-            left, right = self.eval(node.left), self.eval(node.right)
+            left, right = self.evaluate(node.left), self.evaluate(node.right)
             if isinstance(left, torch.Tensor) or isinstance(right, torch.Tensor):
                 self.need_number_or_tensor(node.left, left)
                 self.need_number_or_tensor(node.right, right)
@@ -622,7 +622,7 @@ class _Interpreter:
         if isinstance(node, ast.Attribute):
             if _is_module_path(node.value):
                 return DTYPES[node.attr]
-            value = self.eval(node.value)
+            value = self.evaluate(node.value)
             tensor = self.need_tensor(node.value, value)
             if node.attr == "T":
                 return self.guarded(node, lambda t: t.T, [tensor], {}, "same")
@@ -635,14 +635,14 @@ class _Interpreter:
         if _is_no_grad(node):
             return _NoGradValue()
         name = _function_name(node.func)
-        args = [self.eval(arg) for arg in node.args]
-        kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords}
+        args = [self.evaluate(arg) for arg in node.args]
+        kwargs = {kw.arg: self.evaluate(kw.value) for kw in node.keywords}
         if name is not None:
             allowed = FUNCTION_KWARGS[name]
             self.check_kwargs(node, name, kwargs, allowed)
             return self.call_function(node, name, args, kwargs)
         method = node.func.attr
-        receiver = self.eval(node.func.value)
+        receiver = self.evaluate(node.func.value)
         tensor = self.need_tensor(node.func.value, receiver, method=method)
         self.check_kwargs(node, "." + method, kwargs, METHOD_KWARGS.get(method, set()))
         return self.call_method(node, tensor, method, args, kwargs)

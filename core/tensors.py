@@ -528,11 +528,6 @@ def describe(tensor: torch.Tensor, previous: torch.Tensor | None = None) -> dict
     return info
 
 
-def to_float_numpy(tensor: torch.Tensor) -> np.ndarray:
-    """A detached float64 NumPy copy on the CPU, for tables and charts."""
-    return tensor.detach().to("cpu", torch.float64).numpy()
-
-
 def values_frame(tensor: torch.Tensor, max_rows: int = 64, max_cols: int = 32) -> pd.DataFrame:
     """A 0-D, 1-D or 2-D tensor as a table (cut to max_rows × max_cols)."""
     if tensor.dim() > 2:
