@@ -261,16 +261,34 @@ class Student:
             await self.client.close()
 
 
-class RssSampler:
+class _BackgroundSampler:
+    """A daemon thread running `_loop` from `with` entry to exit; `_stop` ends it."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class RssSampler(_BackgroundSampler):
     """The server's resident memory, itself and its children, sampled every 0.25 s."""
 
     def __init__(self, pid: int) -> None:
         import psutil
 
+        super().__init__()
         self.process = psutil.Process(pid)
         self.max_bytes = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         import psutil
@@ -298,24 +316,15 @@ class RssSampler:
         except psutil.Error:
             return None
 
-    def __enter__(self):
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class HealthProbe:
+class HealthProbe(_BackgroundSampler):
     """Seconds the server takes to answer /_stcore/health, every 0.5 s: how responsive its event
     loop stays while the sessions' scripts run."""
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         import urllib.request
@@ -329,14 +338,6 @@ class HealthProbe:
             except OSError:
                 self.samples.append(30.0)
             self._stop.wait(0.5)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 class StderrTail:
