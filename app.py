@@ -8,6 +8,9 @@ import streamlit as st
 
 from ui.classroom import lecturer_mode, remember_session, restore_session
 from ui.sidebar import show_sidebar
+from ui.streamlit_fixes import apply as apply_streamlit_fixes
+
+apply_streamlit_fixes()  # once per process: see ui/streamlit_fixes.py
 
 st.set_page_config(page_title="Torch Playground", page_icon="🔥", layout="wide")
 

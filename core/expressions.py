@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
+from core.parsing import parse
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ def parse_program(source: str, limits: Limits = LIMITS) -> ast.Module:
     """
     _check_source_text(source, limits)
     try:
-        tree = ast.parse(source, mode="exec")
+        tree = parse(source, mode="exec")
     except SyntaxError as exc:
         column = exc.offset if exc.offset else None
         raise ExpressionError(

@@ -9,10 +9,9 @@ flag, and `nn.DataParallel` when several GPUs are visible.
 
 from __future__ import annotations
 
-import inspect
-
 from core.classifier import ALL_GPUS, ClassifierConfig, validate_config
 from core.models import DROPOUT_MODELS, MODEL_CLASSES, MODEL_INFO, constructor_call
+from core.parsing import source_of
 
 _OPTIMIZER_CALL = {
     "adam": "torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay={wd})",
@@ -41,7 +40,7 @@ def export_script(config: ClassifierConfig) -> str:
     config = validate_config(config)
     label = MODEL_INFO[config.model][0]
     if config.model in MODEL_CLASSES:
-        model_source = inspect.getsource(MODEL_CLASSES[config.model])
+        model_source = source_of(MODEL_CLASSES[config.model])
     else:
         model_source = "# ResNet-18 comes from torchvision: no class to define here.\n"
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from core.devices import resolve_device
+from core.parsing import parse
 
 MAX_ELEMENTS = 2**24  # the largest tensor the inspector builds (64 MB of float32)
 MAX_TEXT = 20_000  # characters in a typed list of values, shape or slice
@@ -96,7 +97,7 @@ def _parse(text: str, what: str) -> ast.expr:
     if len(text) > MAX_TEXT:
         raise InspectorError(f"The {what} is too long ({len(text):,} characters); keep it under {MAX_TEXT:,}.")
     try:
-        return ast.parse(text.strip() or "()", mode="eval").body
+        return parse(text.strip() or "()", mode="eval").body
     except SyntaxError as exc:
         raise InspectorError(
             f"The {what} '{_short(text)}' is not valid: {exc.msg} at column {exc.offset}."
