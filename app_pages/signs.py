@@ -173,7 +173,8 @@ def training_panel() -> None:
     if trainer is None:
         st.info("Press **Train** to start with the settings of tab 2.")
         return
-    if running and training_turn():  # the server's fair queue: wait here while others train
+    queued = running and not training_turn()  # the server's fair queue: wait here while others train
+    if running and not queued:
         try:
             exclusive_chunk(lambda: trainer.run_for(TICK_SECONDS))
         except ClassifierError as error:
@@ -184,8 +185,9 @@ def training_panel() -> None:
             finish(trainer)
             st.rerun()
     st.progress(trainer.progress, text=views.progress_line(trainer))
-    views.training_curves(trainer, key=f"signs_curves_{trainer.batches_done}_{running}")
-    views.throughput_table(state["signs_runs"])
+    if not queued:  # nothing moves while waiting in the queue: spare the server the charts
+        views.training_curves(trainer, key=f"signs_curves_{trainer.batches_done}_{running}")
+        views.throughput_table(state["signs_runs"])
 
 
 with tab_train:

@@ -7,13 +7,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
-from plotly.subplots import make_subplots
+from plotly.colors import make_colorscale, sequential
 
 from core.classifier import augment_batch, save_checkpoint, trainer_from_checkpoint
 from core.models import MODEL_INFO, build_model, layer_table, parameter_count
+from ui.live_chart import downsample
 
 TRAIN_COLOUR, VAL_COLOUR, BATCH_COLOUR = "#EE4C2C", "#1F77B4", "#F4A582"
 CHART_CONFIG = {"displaylogo": False}
+MARGIN = dict(l=10, r=10, t=40, b=10)
+ORANGES = make_colorscale(sequential.Oranges)  # plotly.js itself knows no "Oranges" by name
+
+
+def show_chart(data: list[dict], layout: dict, key: str) -> None:
+    """Draw a figure assembled from plain dicts, skipping plotly's per-property validation: the
+    dicts here are fixed and tested, and make_subplots/update_layout cost ~35 ms a redraw, which
+    a lecture hall of live charts cannot afford."""
+    st.plotly_chart(go.Figure(data=data, layout=layout, _validate=False), key=key, config=CHART_CONFIG)
 
 
 def to_pixels(images: torch.Tensor, scale: int = 1) -> np.ndarray:
@@ -42,16 +52,18 @@ def sample_grid(images: torch.Tensor, labels: torch.Tensor, classes: list[str], 
 
 def class_counts(data, classes: list[str]) -> None:
     """Grouped bars: images per class in train, validation and test."""
-    figure = go.Figure()
-    for split, labels, colour in [
-        ("train", data.train_labels, TRAIN_COLOUR),
-        ("validation", data.val_labels, VAL_COLOUR),
-        ("test", data.test_labels, "#7F7F7F"),
-    ]:
-        counts = torch.bincount(labels.cpu(), minlength=len(classes))[: len(classes)].tolist()
-        figure.add_bar(x=[class_name(classes, i) for i in range(len(classes))], y=counts, name=split, marker_color=colour)
-    figure.update_layout(barmode="group", height=260, margin=dict(l=10, r=10, t=30, b=10), title="Images per class")
-    st.plotly_chart(figure, key="signs_counts_chart", config=CHART_CONFIG)
+    names = [class_name(classes, i) for i in range(len(classes))]
+    bars = [
+        dict(type="bar", x=names, y=torch.bincount(labels.cpu(), minlength=len(classes))[: len(classes)].tolist(),
+             name=split, marker=dict(color=colour))
+        for split, labels, colour in [
+            ("train", data.train_labels, TRAIN_COLOUR),
+            ("validation", data.val_labels, VAL_COLOUR),
+            ("test", data.test_labels, "#7F7F7F"),
+        ]
+    ]
+    layout = dict(barmode="group", height=260, margin=dict(MARGIN, t=30), title=dict(text="Images per class"))
+    show_chart(bars, layout, key="signs_counts_chart")
 
 
 def model_summary(model: torch.nn.Module) -> None:
@@ -70,26 +82,33 @@ def model_summary(model: torch.nn.Module) -> None:
 
 
 def training_curves(trainer, key: str) -> None:
-    """Loss (per batch and per epoch) and accuracy (per epoch) side by side."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
+    """Loss (per batch and per epoch) on the left, accuracy (per epoch) on the right."""
+    data: list[dict] = []
     losses = trainer.batch_losses
-    per_epoch = max(1, trainer.batches_per_epoch)
     if losses:
-        step = max(1, len(losses) // 600)  # keep the chart light on long runs
-        xs = [(i + 1) / per_epoch for i in range(0, len(losses), step)]
-        figure.add_scatter(x=xs, y=losses[::step], mode="lines", name="batch loss", line=dict(color=BATCH_COLOUR, width=1), row=1, col=1)
+        steps, values = downsample(losses, limit=600)  # keep the chart light on long runs
+        data.append(dict(type="scatter", x=(steps + 1) / max(1, trainer.batches_per_epoch), y=values, mode="lines",
+                         name="batch loss", line=dict(color=BATCH_COLOUR, width=1)))
     epochs = trainer.epochs
     if epochs:
         xs = [e.epoch for e in epochs]
-        figure.add_scatter(x=xs, y=[e.train_loss for e in epochs], mode="lines+markers", name="train loss", line=dict(color=TRAIN_COLOUR), row=1, col=1)
-        figure.add_scatter(x=xs, y=[e.train_accuracy for e in epochs], mode="lines+markers", name="train accuracy", line=dict(color=TRAIN_COLOUR, dash="dot"), row=1, col=2)
+        splits = [("train", TRAIN_COLOUR, "train_loss", "train_accuracy")]
         if epochs[0].val_loss is not None:
-            figure.add_scatter(x=xs, y=[e.val_loss for e in epochs], mode="lines+markers", name="validation loss", line=dict(color=VAL_COLOUR), row=1, col=1)
-            figure.add_scatter(x=xs, y=[e.val_accuracy for e in epochs], mode="lines+markers", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dot"), row=1, col=2)
-    figure.update_xaxes(title_text="epoch", range=[0, max(1, trainer.config.epochs)])
-    figure.update_yaxes(range=[0, 1.02], row=1, col=2)
-    figure.update_layout(height=330, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.25))
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+            splits.append(("validation", VAL_COLOUR, "val_loss", "val_accuracy"))
+        for split, colour, loss, accuracy in splits:
+            data.append(dict(type="scatter", x=xs, y=[getattr(e, loss) for e in epochs], mode="lines+markers",
+                             name=f"{split} loss", line=dict(color=colour)))
+            data.append(dict(type="scatter", x=xs, y=[getattr(e, accuracy) for e in epochs], mode="lines+markers",
+                             name=f"{split} accuracy", line=dict(color=colour, dash="dot"), xaxis="x2", yaxis="y2"))
+    epoch_axis = dict(title=dict(text="epoch"), range=[0, max(1, trainer.config.epochs)])
+    titles = [dict(text=text, x=x, y=1.0, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                   showarrow=False, font=dict(size=15)) for text, x in (("Loss", 0.225), ("Accuracy", 0.775))]
+    layout = dict(
+        height=330, margin=dict(MARGIN, t=30), legend=dict(orientation="h", y=-0.25), annotations=titles,
+        xaxis=dict(epoch_axis, domain=[0, 0.45]), yaxis=dict(anchor="x"),
+        xaxis2=dict(epoch_axis, domain=[0.55, 1], anchor="y2"), yaxis2=dict(anchor="x2", range=[0, 1.02]),
+    )
+    show_chart(data, layout, key=key)
 
 
 def progress_line(trainer) -> str:
@@ -110,22 +129,19 @@ def confusion_heatmap(confusion: torch.Tensor, classes: list[str], key: str) -> 
     """Rows: true class, columns: predicted class; the diagonal is what the model got right."""
     names = [class_name(classes, i) for i in range(len(classes))]
     values = confusion.tolist()
-    figure = go.Figure(
-        go.Heatmap(z=values, x=names, y=names, colorscale="Oranges", text=values, texttemplate="%{text}", showscale=False)
-    )
-    figure.update_layout(
-        title="Confusion matrix", height=380, margin=dict(l=10, r=10, t=40, b=10),
-        xaxis_title="predicted", yaxis_title="true", yaxis_autorange="reversed",
-    )
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    heatmap = dict(type="heatmap", z=values, x=names, y=names, colorscale=ORANGES, text=values,
+                   texttemplate="%{text}", showscale=False)
+    layout = dict(title=dict(text="Confusion matrix"), height=380, margin=MARGIN, xaxis=dict(title=dict(text="predicted")),
+                  yaxis=dict(title=dict(text="true"), autorange="reversed"))
+    show_chart([heatmap], layout, key=key)
 
 
 def per_class_bars(per_class: list[float | None], classes: list[str], key: str) -> None:
     """Accuracy of each class on the test set."""
     names = [class_name(classes, i) for i in range(len(classes))]
-    figure = go.Figure(go.Bar(x=names, y=[v if v is not None else 0 for v in per_class], marker_color=TRAIN_COLOUR))
-    figure.update_layout(title="Accuracy per class", height=380, margin=dict(l=10, r=10, t=40, b=10), yaxis_range=[0, 1])
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    bars = dict(type="bar", x=names, y=[v if v is not None else 0 for v in per_class], marker=dict(color=TRAIN_COLOUR))
+    layout = dict(title=dict(text="Accuracy per class"), height=380, margin=MARGIN, yaxis=dict(range=[0, 1]))
+    show_chart([bars], layout, key=key)
 
 
 def probability_bars(probabilities: torch.Tensor, classes: list[str], key: str, height: int = 220, title: str = "") -> None:
@@ -134,12 +150,13 @@ def probability_bars(probabilities: torch.Tensor, classes: list[str], key: str, 
     best = int(probabilities.argmax())
     names = [class_name(classes, i) for i in range(len(values))]
     colours = [TRAIN_COLOUR if i == best else "#BBBBBB" for i in range(len(values))]
-    figure = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours, text=[f"{v:.0%}" for v in values], textposition="outside"))
-    figure.update_layout(
-        title=title or None, height=height, margin=dict(l=10, r=30, t=30 if title else 10, b=10),
-        xaxis_range=[0, 1.15], xaxis_tickformat=".0%", yaxis_autorange="reversed",
-    )
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    bars = dict(type="bar", x=values, y=names, orientation="h", marker=dict(color=colours),
+                text=[f"{v:.0%}" for v in values], textposition="outside")
+    layout = dict(height=height, margin=dict(l=10, r=30, t=30 if title else 10, b=10),
+                  xaxis=dict(range=[0, 1.15], tickformat=".0%"), yaxis=dict(autorange="reversed"))
+    if title:
+        layout["title"] = dict(text=title)
+    show_chart([bars], layout, key=key)
 
 
 def mistakes(images: torch.Tensor, evaluation, classes: list[str], limit: int = 8) -> None:
