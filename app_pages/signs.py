@@ -22,6 +22,7 @@ from ui import signs_views as views
 from ui.classroom import (
     end_training_turn,
     exclusive_chunk,
+    live_tick,
     load_settings_from_url,
     share_box,
     training_turn,
@@ -198,7 +199,7 @@ with tab_train:
                        "(Resume keeps the run's own settings).")
         if state.get("signs_trainer_data") != choice.key:
             st.warning("The data changed since this run started: press Train to train on the new data.")
-    st.fragment(run_every=TICK_SECONDS if state["signs_running"] else None)(training_panel)()
+    st.fragment(run_every=live_tick(state["signs_running"], TICK_SECONDS))(training_panel)()
 
 with tab_results:
     trainer = state["signs_trainer"]

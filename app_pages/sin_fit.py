@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
 from core.sin_fit_export import export_script
-from ui.classroom import end_training_turn, exclusive_chunk, share_box, training_turn
+from ui.classroom import end_training_turn, exclusive_chunk, live_tick, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit_controls import SHARED_KEYS, load_preset, settings_sidebar
 from ui.sin_fit_views import (
@@ -96,7 +96,7 @@ smoothing = view_right.slider(
 )
 
 
-@st.fragment(run_every=TICK_SECONDS if state.fit_training else None)
+@st.fragment(run_every=live_tick(state.fit_training, TICK_SECONDS))
 def live_panel() -> None:
     trainer = state.fit_trainer
     queued = state.fit_training and not training_turn()  # a fair share of the server (ui/classroom.py)

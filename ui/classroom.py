@@ -53,10 +53,26 @@ def session_id() -> str:
     return ctx.session_id if ctx is not None else "no-session"
 
 
+QUEUED_TICK_SECONDS = 1.5  # how often a waiting student's page asks for its turn
+
+
+def live_tick(training: bool, tick: float) -> float | None:
+    """`run_every` for a live training fragment: `tick` while this student trains, a slower
+    QUEUED_TICK_SECONDS while they wait in the queue (thirty waiting pages asking twice a second
+    would cost the server more than the training), None when nothing trains."""
+    if not training:
+        return None
+    return QUEUED_TICK_SECONDS if st.session_state.get("_queued") else tick
+
+
 def training_turn() -> bool:
     """Call once per training tick. True: train a chunk now. False: a sentence says where this
-    student is in the queue; try again on the next tick."""
+    student is in the queue; try again on the next tick. When the student's turn starts or ends,
+    the page reruns once so its live fragment takes the other tick (see `live_tick`)."""
     place = training_slots().request(session_id())
+    if st.session_state.get("_queued", False) != (place > 0):
+        st.session_state["_queued"] = place > 0
+        st.rerun()
     if place == 0:
         return True
     running, waiting = training_slots().status()
@@ -82,6 +98,7 @@ def exclusive_chunk(step: Callable[[], T]) -> T | None:
 def end_training_turn() -> None:
     """Call when a run stops or finishes, so the next student in line starts at once."""
     training_slots().release(session_id())
+    st.session_state["_queued"] = False
 
 
 # --- coming back after closing the tab ------------------------------------------------------------
