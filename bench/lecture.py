@@ -69,6 +69,16 @@ def foreign_seats(texts: list[str], own: int, seats: set[int]) -> set[int]:
     return found
 
 
+def where_seen(texts: list[str], number: int, width: int = 60) -> str:
+    """The first text that shows `number`, cut to `width` characters around it (for the report)."""
+    for text in texts:
+        for match in SEAT_PATTERN.finditer(text):
+            if int(match.group(1)) == number:
+                start = max(0, match.start() - width // 2)
+                return repr(text[start:start + width])
+    return "?"
+
+
 @dataclass
 class Options:
     sessions: int = 30
@@ -240,10 +250,9 @@ class Student:
         self.hall.trainings["signs_s"].append(
             await self.training("signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)))
 
-    def scan(self) -> set[int]:
+    def texts_seen(self) -> list[str]:
         seen = list(self.client.texts_seen)
-        seen += [w.proto.value for w in self.client.widgets.values() if w.kind in ("text_area", "text_input")]
-        return foreign_seats(seen, self.seat, self.hall.seats)
+        return seen + [w.proto.value for w in self.client.widgets.values() if w.kind in ("text_area", "text_input")]
 
     async def run(self) -> None:
         try:
@@ -254,10 +263,12 @@ class Student:
             self.hall.errors.append(f"session {self.index} ({self.stage}): {error}")
             emit({"session": self.index, "completed": False, "stage": self.stage, "error": str(error)[:300]})
         finally:
-            foreign = self.scan()
+            seen = self.texts_seen()
+            foreign = foreign_seats(seen, self.seat, self.hall.seats)
             if foreign:
                 self.hall.cross_talk += 1
-                self.hall.errors.append(f"session {self.index} saw other sessions' numbers {sorted(foreign)}")
+                places = "; ".join(f"{number} in {where_seen(seen, number)}" for number in sorted(foreign))
+                self.hall.errors.append(f"session {self.index} saw other sessions' numbers: {places}")
             await self.client.close()
 
 

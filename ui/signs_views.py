@@ -121,7 +121,7 @@ def progress_line(trainer) -> str:
         parts.append(f"{trainer.images_per_second:,.0f} images/s")
     left = trainer.seconds_left
     if left is not None and not trainer.done:
-        parts.append(f"about {left:.0f} s left")
+        parts.append(f"about {left:.0f} s left" if left < 90 else f"about {left / 60:.0f} min left")
     return " · ".join(parts)
 
 

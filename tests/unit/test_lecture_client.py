@@ -7,7 +7,7 @@ import concurrent.futures
 
 import pytest
 
-from bench.lecture import Options, foreign_seats, run, seat_number
+from bench.lecture import Options, foreign_seats, run, seat_number, where_seen
 
 
 def test_seat_numbers_are_distinct_and_fit_the_seed_widgets():
@@ -27,6 +27,8 @@ def test_foreign_seats_finds_only_other_sessions_whole_numbers():
     assert foreign_seats([f"?tns_fill={other}.0&tns_dtype=float32"], own, seats) == {other}
     # numbers that merely contain the digits are not seats
     assert foreign_seats([f"loss {other}.25", f"step 1,{other % 1000:03d}", f"{other}7"], own, seats) == set()
+    # the report quotes where a foreign number was seen
+    assert where_seen(["nothing here", f"torch.manual_seed({other})"], other) == repr(f"torch.manual_seed({other})")
 
 
 def test_two_sessions_take_a_short_tour_without_cross_talk():
