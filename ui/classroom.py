@@ -62,7 +62,10 @@ def live_tick(training: bool, tick: float) -> float | None:
     would cost the server more than the training), None when nothing trains."""
     if not training:
         return None
-    return QUEUED_TICK_SECONDS if st.session_state.get("_queued") else tick
+    # Asked where the fragment is declared (a full run), so its body finds the same answer and
+    # need not rerun the page to change the tick (only a later tick does, when the turn changes).
+    st.session_state["_queued"] = training_slots().request(session_id()) > 0
+    return QUEUED_TICK_SECONDS if st.session_state["_queued"] else tick
 
 
 def training_turn() -> bool:
