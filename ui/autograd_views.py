@@ -10,15 +10,13 @@ import torch
 from core.autograd_presets import PRESETS, PRESETS_BY_KEY
 from core.expressions import LIMITS, ExpressionError, Program, check_gradients, run_program
 from core.graph import (
-    KINDS,
     MAX_NODES,
     GradientCheck,
     Graph,
     collapse,
+    draw,
     format_tensor,
-    legend_dot,
     rule_for,
-    to_dot,
     trace,
 )
 from core.module_graphs import (
@@ -174,8 +172,9 @@ def draw_graph(graph: Graph, options: dict) -> None:
             "Backward step", 0, total, total, key="ag_step",
             help="0: the output receives gradient 1. Each step runs one node of the backward "
                  "graph, in the order PyTorch ran them.")
+    drawing = draw(graph, options["show_values"], options["direction"], step)
     if step is not None:
-        explain_step(graph, step)
+        explain_step(graph, step, drawing.rows)
     elif "module" in graph.kinds():
         st.caption("The step-through needs every node drawn: raise the node cap to use it.")
     elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
@@ -184,14 +183,13 @@ def draw_graph(graph: Graph, options: dict) -> None:
     else:
         st.caption("No backward() has run from this tensor yet, so there is nothing to step "
                    "through. Add a line like `loss.backward()`.")
-    finished = step is not None and step == len(graph.steps)
-    st.graphviz_chart(to_dot(graph, options["show_values"], options["direction"],
-                             None if finished else step))
-    st.graphviz_chart(legend_dot([k for k in KINDS if k in graph.kinds()]))
+    st.graphviz_chart(drawing.dot)
+    st.graphviz_chart(drawing.legend)
 
 
-def explain_step(graph: Graph, step: int) -> None:
-    """What happens at `step`: the local rule, the gradient in and the gradients out."""
+def explain_step(graph: Graph, step: int, rows: list[tuple[str, str]]) -> None:
+    """What happens at `step`: the local rule, the gradient in and the gradients out (`rows`,
+    from core.graph.draw)."""
     if step == 0:
         root = graph.nodes[graph.root]
         st.markdown(f"**Step 0 of {len(graph.steps)}** · backward() starts at "
@@ -205,7 +203,6 @@ def explain_step(graph: Graph, step: int) -> None:
         st.caption("backward() has finished: every box shows its final gradient. Move the "
                    "slider back to replay it one node at a time (highlighted in the graph).")
     st.markdown(f"**Step {step} of {len(graph.steps)}** · `{title}` — {rule_for(current.op)}")
-    rows = current.lines()
     if rows:
         width = max(len(label) for label, _ in rows)
         st.code("\n".join(f"{label:<{width}}  {value}" for label, value in rows),
