@@ -3,10 +3,10 @@
 `trace(tensor)` follows `grad_fn.next_functions` from a tensor back to its leaves (the walk rules
 of pytorchviz: leaves through `AccumulateGrad.variable`, saved tensors through `_saved_*`
 attributes) and returns a `Graph` of plain nodes and edges. `to_dot(graph)` turns it into
-Graphviz DOT text for `st.graphviz_chart`; `draw(graph, ..., step)` is everything the page shows
-for one graph (its DOT, the legend, the shown step's rows). `record_backward(tensor)` runs `tensor.backward()`
-with hooks on every node so each step (the gradient arriving, the gradients sent on) can be
-replayed. `finite_difference_check` compares autograd with central differences in float64.
+Graphviz DOT text for `st.graphviz_chart`; `draw(graph, ..., step)` is everything the page
+shows for one graph (its DOT, the legend, the shown step's rows). `record_backward(tensor)` runs
+`tensor.backward()` with hooks on every node so each step (the gradient arriving, the gradients
+sent on) can be replayed. `finite_difference_check` compares autograd with central differences in float64.
 Walking is separate from drawing so the walk can be tested without a picture (as in micrograd).
 """
 
