@@ -378,7 +378,10 @@ def _add_saved(fn: Any, fn_id: str, recorded: BackwardStep | None,
     for attr, (value, ident) in _saved_values(fn, recorded).items():
         items = enumerate(value) if isinstance(value, tuple) else ((None, value),)
         for position, item in items:
-            if isinstance(item, str):  # freed by backward() and not recorded
+            if isinstance(item, str) and position is None and ident is not None \
+                    and ident in by_id:  # too big to record, but a named tensor: draw that one
+                item = by_id[ident]
+            if isinstance(item, str):  # freed by backward() and not recorded (or too big)
                 if show_saved:
                     label = attr if position is None else f"{attr}[{position}]"
                     saved_id = f"s{id(fn)}_{label}"
