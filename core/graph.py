@@ -166,26 +166,28 @@ def format_tensor(tensor: torch.Tensor | None, max_items: int = 6) -> str:
         values = tensor.detach().double()
         std_t, mean_t = torch.std_mean(values)
         low_t, high_t = torch.aminmax(values)
-        mean, std, low, high = mean_t.item(), std_t.item(), low_t.item(), high_t.item()
-        return f"mean {_number(mean)}, std {_number(std)}, range [{_number(low)}, {_number(high)}]"
+        return _STATS(mean_t.item(), std_t.item(), low_t.item(), high_t.item())
     # A handful of numbers: one .tolist() and Python are quicker than any tensor op.
-    nested = tensor.tolist()
+    values = tensor.tolist()
     dims = tensor.dim()
     if numel <= max_items and dims == 1:
-        return "[" + ", ".join(map(_number, nested)) + "]"
-    if numel <= max_items and dims == 2:
-        return "[" + ", ".join("[" + ", ".join(map(_number, row)) + "]" for row in nested) + "]"
-    values = nested
-    for _ in range(dims - 1):  # flatten row-major, as reshape(-1) would
+        return "[" + ", ".join(map(_number, values)) + "]"
+    if dims == 2:
+        if numel <= max_items:
+            return "[" + ", ".join("[" + ", ".join(map(_number, row)) + "]"
+                                   for row in values) + "]"
         values = [value for row in values for value in row]
+    else:
+        for _ in range(dims - 1):  # flatten row-major, as reshape(-1) would
+            values = [value for row in values for value in row]
     total = sum(values)
     mean = total / numel
     squares = sum(map(operator.mul, values, values))
     std = math.sqrt(max(0.0, (squares - total * mean) / (numel - 1)))
-    return (f"mean {_number(mean)}, std {_number(std)}, "
-            f"range [{_number(min(values))}, {_number(max(values))}]")
+    return _STATS(mean, std, min(values), max(values))
 
 
+_STATS = "mean {:.3g}, std {:.3g}, range [{:.3g}, {:.3g}]".format
 _number = "{:.3g}".format  # 3 significant digits; whole numbers print without ".0"
 
 
