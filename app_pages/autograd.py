@@ -62,7 +62,7 @@ if chosen is None:
     st.stop()
 label, root = chosen
 graph = trace(root, program.named_tensors(), program.backward_for(root), options["show_saved"],
-              int(options["max_nodes"]))
+              int(options["max_nodes"]), values=options["show_values"])
 views.draw_graph(graph, options)
 
 variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])

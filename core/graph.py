@@ -3,9 +3,10 @@
 `trace(tensor)` follows `grad_fn.next_functions` from a tensor back to its leaves (the walk rules
 of pytorchviz: leaves through `AccumulateGrad.variable`, saved tensors through `_saved_*`
 attributes) and returns a `Graph` of plain nodes and edges. `to_dot(graph)` turns it into
-Graphviz DOT text for `st.graphviz_chart`. `record_backward(tensor)` runs `tensor.backward()`
-with hooks on every node so each step (the gradient arriving, the gradients sent on) can be
-replayed. `finite_difference_check` compares autograd with central differences in float64.
+Graphviz DOT text for `st.graphviz_chart`; `draw(graph, ..., step)` is everything the page
+shows for one graph (its DOT, the legend, the shown step's rows). `record_backward(tensor)` runs
+`tensor.backward()` with hooks on every node so each step (the gradient arriving, the gradients
+sent on) can be replayed. `finite_difference_check` compares autograd with central differences in float64.
 Walking is separate from drawing so the walk can be tested without a picture (as in micrograd).
 """
 
@@ -70,7 +71,7 @@ class Step:
     node_id: str
     op: str
     record: BackwardStep | None = None  # None when the order was predicted, not recorded
-    titles: dict[int, str] = field(default_factory=dict, repr=False)  # id(node) -> its name
+    titles: Any = field(default_factory=dict, repr=False)  # .get(id(node), default) -> its name
 
     def lines(self) -> list[tuple[str, str]]:
         """(label, formatted value) rows: gradient arriving, saved values, gradients sent."""
@@ -154,43 +155,44 @@ def format_tensor(tensor: torch.Tensor | None, max_items: int = 6) -> str:
         return "None"
     if not isinstance(tensor, torch.Tensor):
         return str(tensor)
-    t = tensor.detach()
-    if t.is_complex():
-        t = t.abs()
-    numel = t.numel()
+    numel = tensor.numel()
     if numel == 0:
         return "[]"
+    if tensor.is_complex():
+        tensor = tensor.detach().abs()
     if numel == 1:
-        return _number(t.item())
-    if numel <= max_items and t.dim() == 1:
-        return "[" + ", ".join(map(_number, t.tolist())) + "]"
-    if numel <= max_items and t.dim() == 2:
-        return "[" + ", ".join("[" + ", ".join(map(_number, row)) + "]"
-                               for row in t.tolist()) + "]"
-    if numel <= 256:  # a handful of numbers: Python is quicker than four tensor reductions
-        values = t.reshape(-1).tolist()
-        total = sum(values)
-        mean = total / numel
-        squares = sum(map(operator.mul, values, values))
-        std = math.sqrt(max(0.0, (squares - total * mean) / (numel - 1)))
-        low, high = min(values), max(values)
-    else:
-        values = t.double()
+        return _number(tensor.item())  # .item() and .tolist() need no detach()
+    if numel > 256:  # many numbers: let torch reduce them
+        values = tensor.detach().double()
         std_t, mean_t = torch.std_mean(values)
         low_t, high_t = torch.aminmax(values)
-        mean, std, low, high = mean_t.item(), std_t.item(), low_t.item(), high_t.item()
-    return f"mean {_number(mean)}, std {_number(std)}, range [{_number(low)}, {_number(high)}]"
+        return _STATS(mean_t.item(), std_t.item(), low_t.item(), high_t.item())
+    # A handful of numbers: one .tolist() and Python are quicker than any tensor op.
+    values = tensor.tolist()
+    dims = tensor.dim()
+    if numel <= max_items and dims == 1:
+        return "[" + ", ".join(map(_number, values)) + "]"
+    if dims == 2:
+        if numel <= max_items:
+            return "[" + ", ".join("[" + ", ".join(map(_number, row)) + "]"
+                                   for row in values) + "]"
+        values = [value for row in values for value in row]
+    else:
+        for _ in range(dims - 1):  # flatten row-major, as reshape(-1) would
+            values = [value for row in values for value in row]
+    total = sum(values)
+    mean = total / numel
+    squares = sum(map(operator.mul, values, values))
+    std = math.sqrt(max(0.0, (squares - total * mean) / (numel - 1)))
+    return _STATS(mean, std, min(values), max(values))
 
 
+_STATS = "mean {:.3g}, std {:.3g}, range [{:.3g}, {:.3g}]".format
 _number = "{:.3g}".format  # 3 significant digits; whole numbers print without ".0"
 
 
 def _shape(tensor: torch.Tensor) -> tuple[int, ...]:
     return tuple(tensor.shape)
-
-
-def _shape_text(shape: tuple[int, ...] | None) -> str:
-    return "" if shape is None else str(shape)  # (3,), (4, 3), () as Python writes them
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,26 +272,32 @@ def trace(
     `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has. `values=False`
     skips formatting tensor values (only names and shapes are drawn).
     """
-    by_id = {id(t): t for t in (names or {}).values() if isinstance(t, torch.Tensor)}
-    title_of = {id(t): name for name, t in (names or {}).items() if isinstance(t, torch.Tensor)}
+    by_id: dict[int, torch.Tensor] = {}
+    title_of: dict[int, str] = {}
+    for name, obj in (names or {}).items():
+        if isinstance(obj, torch.Tensor):
+            by_id[id(obj)] = obj
+            title_of[id(obj)] = name
     recorded = {id(step.node): step for step in backward.steps} if backward else {}
     nodes: dict[str, GraphNode] = {}
     edges: list[tuple[str, str, str]] = []
     # (id(grad_fn), output_nr) -> the named tensor it produced (named intermediates)
     produced: dict[tuple[int, int], torch.Tensor] = {}
     for obj in by_id.values():
-        if obj.grad_fn is not None and obj is not tensor:
-            produced.setdefault((id(obj.grad_fn), obj.output_nr), obj)
+        grad_fn = obj.grad_fn
+        if grad_fn is not None and obj is not tensor:
+            produced.setdefault((id(grad_fn), obj.output_nr), obj)
 
     def tensor_node(obj: torch.Tensor, kind: str) -> str:
         node_id = f"t{id(obj)}"
         if node_id not in nodes:
-            has_grad = obj.requires_grad and (obj.is_leaf or obj.retains_grad)
-            nodes[node_id] = GraphNode(
-                id=node_id, kind=kind, title=title_of.get(id(obj), ""), shape=_shape(obj),
-                data=format_tensor(obj) if values else "",
-                grad=format_tensor(obj.grad) if has_grad and values else "",
-            )
+            data = grad = ""
+            if values:
+                data = format_tensor(obj)
+                if obj.requires_grad and (obj.is_leaf or obj.retains_grad):
+                    grad = format_tensor(obj.grad)
+            nodes[node_id] = GraphNode(node_id, kind, title_of.get(id(obj), ""),
+                                       tuple(obj.shape), data, grad)
         return node_id
 
     root_id = tensor_node(tensor, "output")
@@ -298,64 +306,69 @@ def trace(
     if root_fn is None:
         return Graph(nodes, edges, root_id, 1, max_nodes)
 
-    # Breadth first from the output, so a cut graph keeps the part nearest to the output.
-    def node_id_of(fn: Any) -> str:
+    def node_id_of(fn: Any) -> str:  # a leaf is drawn as its tensor, anything else as itself
         return f"t{id(fn.variable)}" if hasattr(fn, "variable") else f"f{id(fn)}"
 
-    edges.append((node_id_of(root_fn), root_id, ""))
+    # Breadth first from the output, so a cut graph keeps the part nearest to the output.
+    fn_ids = {id(root_fn): node_id_of(root_fn)}  # every node met so far -> its node id
+    edges.append((fn_ids[id(root_fn)], root_id, ""))
     queue = [root_fn]
-    seen = {id(root_fn)}
-    walked: list[Any] = []
+    walked: dict[int, tuple[Any, str]] = {}  # id(fn) -> (fn, node id), in walk order
+    makes: dict[str, list[str]] = {}  # op node id -> the named tensors it produced
+    linked: set[tuple[str, str]] = set()
+    has_names = bool(by_id)
     hidden = 0
-    index = 0
-    while index < len(queue):
-        fn = queue[index]
-        index += 1
+    for fn in queue:  # the queue grows while it is walked
         if len(nodes) >= max_nodes:
             hidden += 1
             for child, _ in fn.next_functions:
-                if child is not None and id(child) not in seen:
-                    seen.add(id(child))
+                if child is not None and id(child) not in fn_ids:
+                    fn_ids[id(child)] = node_id_of(child)
                     queue.append(child)
             continue
-        walked.append(fn)
-        if hasattr(fn, "variable"):  # AccumulateGrad: draw the leaf tensor itself
+        fn_id = fn_ids[id(fn)]
+        walked[id(fn)] = (fn, fn_id)
+        if fn_id[0] == "t":  # AccumulateGrad: draw the leaf tensor itself
             tensor_node(fn.variable, "leaf")
             continue
-        fn_id = f"f{id(fn)}"
-        nodes[fn_id] = GraphNode(id=fn_id, kind="op", title=fn.name())
+        nodes[fn_id] = GraphNode(fn_id, "op", fn.name())
         constant_input = False
         for child, output_nr in fn.next_functions:
             if child is None:
                 constant_input = True
                 continue
-            if id(child) not in seen:
-                seen.add(id(child))
+            key = id(child)
+            child_id = fn_ids.get(key)
+            if child_id is None:
+                child_id = fn_ids[key] = node_id_of(child)
                 queue.append(child)
-            child_id = node_id_of(child)
-            named_tensor = produced.get((id(child), output_nr))
+            named_tensor = produced.get((key, output_nr)) if produced else None
             if named_tensor is not None:
                 named_id = tensor_node(named_tensor, "tensor")
-                if (child_id, named_id, "") not in edges:
+                if (child_id, named_id) not in linked:
+                    linked.add((child_id, named_id))
                     edges.append((child_id, named_id, ""))
+                    makes.setdefault(child_id, []).append(named_id)
                 edges.append((named_id, fn_id, ""))
             else:
                 edges.append((child_id, fn_id, ""))
-        if show_saved or (constant_input and by_id):
+        if show_saved or (constant_input and has_names):
             _add_saved(fn, fn_id, recorded.get(id(fn)), by_id, nodes, edges, show_saved,
                        tensor_node)
     total = len(nodes) + hidden
-    kept, cut = [], set()
-    for source, target, style in edges:
-        if source in nodes and target in nodes:
-            kept.append((source, target, style))
-        elif target in nodes:
-            cut.add(target)
     if hidden:
+        kept, cut = [], set()
+        for edge in edges:
+            if edge[0] in nodes and edge[1] in nodes:
+                kept.append(edge)
+            elif edge[1] in nodes:
+                cut.add(edge[1])
         nodes["more"] = GraphNode(id="more", kind="more", title=f"… {hidden} more nodes")
         kept.extend(("more", target, "saved") for target in sorted(cut))
+    else:  # every node was walked, but an edge may still name an undrawn node
+        kept = [edge for edge in edges if edge[0] in nodes and edge[1] in nodes]
     graph = Graph(nodes, kept, root_id, total, max_nodes)
-    _attach_steps(graph, tensor, walked, node_id_of, backward, recorded)
+    _attach_steps(graph, tensor, walked, makes, backward, recorded)
     return graph
 
 
@@ -365,12 +378,15 @@ def _add_saved(fn: Any, fn_id: str, recorded: BackwardStep | None,
                tensor_node: Callable[[torch.Tensor, str], str]) -> None:
     """Saved tensors of `fn`: named constants become input nodes; others show when asked."""
     for attr, (value, ident) in _saved_values(fn, recorded).items():
-        items = list(enumerate(value)) if isinstance(value, tuple) else [(None, value)]
+        items = enumerate(value) if isinstance(value, tuple) else ((None, value),)
         for position, item in items:
-            label = attr if position is None else f"{attr}[{position}]"
-            saved_id = f"s{id(fn)}_{label}"
-            if isinstance(item, str):  # freed by backward() and not recorded
+            if isinstance(item, str) and position is None and ident is not None \
+                    and ident in by_id:  # too big to record, but a named tensor: draw that one
+                item = by_id[ident]
+            if isinstance(item, str):  # freed by backward() and not recorded (or too big)
                 if show_saved:
+                    label = attr if position is None else f"{attr}[{position}]"
+                    saved_id = f"s{id(fn)}_{label}"
                     nodes[saved_id] = GraphNode(id=saved_id, kind="saved", title=label,
                                                 data="freed by backward()")
                     edges.append((saved_id, fn_id, "saved"))
@@ -386,7 +402,9 @@ def _add_saved(fn: Any, fn_id: str, recorded: BackwardStep | None,
             if match is not None and not match.requires_grad:
                 edges.append((tensor_node(match, "constant"), fn_id, ""))
                 continue
-            if show_saved and item is not None:
+            if show_saved:
+                label = attr if position is None else f"{attr}[{position}]"
+                saved_id = f"s{id(fn)}_{label}"
                 nodes[saved_id] = GraphNode(id=saved_id, kind="saved", title=label,
                                             shape=_shape(item), data=format_tensor(item))
                 edges.append((saved_id, fn_id, "saved"))
@@ -445,11 +463,33 @@ def backward_order(root_fn: Any, limit: int = 100_000) -> list[Any]:
     return order
 
 
-def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: list[Any],
-                  node_id_of: Callable[[Any], str], backward: BackwardPass | None,
+class _StepTitles:
+    """What a step's explanation calls each drawn backward node ("sent to b"): the named tensor
+    it makes, else the node's own title, else its class name. Looked up one node at a time, when
+    a step's rows are shown, so tracing a graph costs nothing for it."""
+
+    def __init__(self, walked: dict[int, tuple[Any, str]], makes: dict[str, list[str]],
+                 nodes: dict[str, GraphNode]) -> None:
+        self._walked, self._makes, self._nodes = walked, makes, nodes
+
+    def get(self, key: int, default: str | None = None) -> str | None:
+        entry = self._walked.get(key)
+        if entry is None:
+            return default
+        fn, node_id = entry
+        named = self._makes.get(node_id)
+        node = self._nodes.get(named[0] if named else node_id)
+        return node.title if node is not None and node.title else fn.name()
+
+
+def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: dict[int, tuple[Any, str]],
+                  makes: dict[str, list[str]], backward: BackwardPass | None,
                   recorded: dict[int, BackwardStep]) -> None:
-    """Fill graph.steps (and each node's step number) from the recording, or predict them."""
-    root = graph.nodes[graph.root]
+    """Fill graph.steps (and each node's step number) from the recording, or predict them.
+    `walked` holds the drawn backward nodes (id -> (node, its node id)), `makes` the named
+    tensors each op produced."""
+    nodes = graph.nodes
+    root = nodes[graph.root]
     root.step = 0
     if backward is not None and backward.steps:
         if backward.steps[0].grad_outputs:
@@ -459,34 +499,26 @@ def _attach_steps(graph: Graph, tensor: torch.Tensor, walked: list[Any],
         graph.recorded = True
     else:
         sequence = backward_order(tensor.grad_fn, limit=len(walked) + 1)
-    drawn = {id(fn) for fn in walked}
-    produced: dict[str, list[str]] = {}  # grad_fn node id -> named tensor node ids it makes
-    for source, target, _ in graph.edges:
-        node = graph.nodes.get(target)
-        if node is not None and node.kind == "tensor" and source.startswith("f"):
-            produced.setdefault(source, []).append(target)
-    titles: dict[int, str] = {}  # what to call each node's output in the explanation
-    for fn in walked:
-        node_id = node_id_of(fn)
-        named = produced.get(node_id)
-        node = graph.nodes.get(named[0] if named else node_id)
-        titles[id(fn)] = node.title if node is not None and node.title else fn.name()
+    titles = _StepTitles(walked, makes, nodes)
+    steps = graph.steps
     for fn in sequence:
-        if id(fn) not in drawn:
+        entry = walked.get(id(fn))
+        if entry is None:
             continue
-        number = len(graph.steps) + 1
+        node_id = entry[1]
+        number = len(steps) + 1
         step_record = recorded.get(id(fn))
-        node_id = node_id_of(fn)
-        node = graph.nodes[node_id]
+        node = nodes[node_id]
         node.step = number
         arriving = step_record.grad_outputs[0] if step_record and step_record.grad_outputs \
             else None
         node.step_value = arriving
-        for named_id in produced.get(node_id, ()):
-            graph.nodes[named_id].step = number
-            graph.nodes[named_id].step_value = arriving
-        graph.steps.append(Step(node_id, node.title if node.kind == "op" else "AccumulateGrad",
-                                step_record, titles))
+        for named_id in makes.get(node_id, ()):
+            named = nodes[named_id]
+            named.step = number
+            named.step_value = arriving
+        steps.append(Step(node_id, node.title if node.kind == "op" else "AccumulateGrad",
+                          step_record, titles))
 
 
 def _format_any(value: Any) -> str:
@@ -624,14 +656,22 @@ def rule_for(op: str) -> str:
 
 
 _RECORD_ESCAPES = str.maketrans({char: "\\" + char for char in '{}|<>"\\'} | {"\n": "\\n"})
-
-
-def _escape_record(text: str) -> str:
-    return text.translate(_RECORD_ESCAPES)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return text.translate(_ESCAPES)
+
+
+_DOT_HEAD = (
+    "digraph autograd {{\n"
+    'graph [rankdir={}, bgcolor="transparent", nodesep=0.3, ranksep=0.4];\n'
+    'node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
+    'color="#555555"];\n'
+    'edge [color="#666666", arrowsize=0.7];'
+)
+_FILLS = {kind: f', fillcolor="{fill}"' for kind, (fill, _) in KINDS.items()}
+_PLAIN_SHAPES = {"op": "", "module": "", "more": ', shape=box, style="filled,dashed"'}
 
 
 def to_dot(
@@ -645,39 +685,36 @@ def to_dot(
     that have not arrived yet read "?"."""
     if direction not in {"LR", "TB"}:
         raise ValueError("direction must be 'LR' (left to right) or 'TB' (top to bottom).")
-    lines = [
-        "digraph autograd {",
-        f'graph [rankdir={direction}, bgcolor="transparent", nodesep=0.3, ranksep=0.4];',
-        'node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
-        'color="#555555"];',
-        'edge [color="#666666", arrowsize=0.7];',
-    ]
+    lines = [_DOT_HEAD.format(direction)]
     append = lines.append
+    record = _RECORD_ESCAPES
     for node in graph.nodes.values():
-        fill = KINDS[node.kind][0]
-        if node.kind in ("op", "more", "module"):
-            label = f'"{_escape(node.title)}"'
-            shape = ', shape=box, style="filled,dashed"' if node.kind == "more" else ""
-        else:
+        kind = node.kind
+        plain = _PLAIN_SHAPES.get(kind)
+        if plain is not None:  # a box with a title only
+            label = f'"{node.title.translate(_ESCAPES)}"{plain}'
+        else:  # a record: title and shape | data | grad
             head = node.title
             if node.shape is not None:
-                head = f"{head} {_shape_text(node.shape)}" if head else _shape_text(node.shape)
-            fields = [head]
-            if show_values and node.data:
-                fields.append("data " + node.data)
-            grad = node.grad
-            if step is not None and node.kind != "constant":
-                grad = node.step_grad or node.grad if node.step is not None \
-                    and node.step <= step else ("?" if node.grad else "")
-            if show_values and grad:
-                fields.append("grad " + grad)
-            label = '"{' + " | ".join(_escape_record(f) for f in fields) + '}"'
-            shape = ", shape=record"
-        extra = ""
+                head = f"{head} {node.shape}" if head else str(node.shape)
+            label = '"{' + head.translate(record)
+            if show_values:
+                if node.data:
+                    label += " | data " + node.data.translate(record)
+                grad = node.grad
+                if step is not None and kind != "constant":
+                    grad = node.step_grad or node.grad if node.step is not None \
+                        and node.step <= step else ("?" if node.grad else "")
+                if grad:
+                    label += " | grad " + grad.translate(record)
+            label += '}", shape=record'
         if step is not None and node.step is not None and node.step <= step:
-            colour = ACTIVE if _is_current(graph, node, step) else DONE
-            extra = f', color="{colour}", penwidth={3 if colour == ACTIVE else 2}'
-        append(f'"{node.id}" [label={label}{shape}, fillcolor="{fill}"{extra}];')
+            current = _is_current(graph, node, step)
+            outline = f', color="{ACTIVE}", penwidth=3' if current \
+                else f', color="{DONE}", penwidth=2'
+            append(f'"{node.id}" [label={label}{_FILLS[kind]}{outline}];')
+        else:
+            append(f'"{node.id}" [label={label}{_FILLS[kind]}];')
     for source, target, style in graph.edges:
         if style == "saved":
             append(f'"{source}" -> "{target}" [style=dashed, arrowhead=none];')
@@ -687,25 +724,52 @@ def to_dot(
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """Everything the page shows for a graph at one backward step."""
+
+    dot: str  # the graph (to_dot)
+    legend: str  # the colours of the kinds of node it holds (legend_dot)
+    rows: list[tuple[str, str]]  # the step's explanation (Step.lines), [] at step 0 or None
+
+
+def draw(graph: Graph, show_values: bool = True, direction: str = "TB",
+         step: int | None = None) -> Drawing:
+    """The graph at backward step `step` (None: no step-through), its legend and the step's
+    rows, as the page draws them. At the last step every gradient has arrived, so the graph is
+    drawn without step outlines."""
+    finished = step is not None and step == len(graph.steps)
+    kinds = graph.kinds()
+    return Drawing(
+        to_dot(graph, show_values, direction, None if finished else step),
+        legend_dot([kind for kind in KINDS if kind in kinds]),
+        graph.steps[step - 1].lines() if step else [],
+    )
+
+
 def _is_current(graph: Graph, node: GraphNode, step: int) -> bool:
     if step == 0:
         return node.id == graph.root
     return 0 < step <= len(graph.steps) and graph.steps[step - 1].node_id == node.id
 
 
+_LEGEND_HEAD = (
+    "digraph legend {\n"
+    'graph [rankdir=LR, bgcolor="transparent", nodesep=0.15];\n'
+    'node [fontname="Helvetica", fontsize=10, style="filled,rounded", shape=box, '
+    'color="#555555"];'
+)
+_LEGEND_NODES = {kind: f'"{kind}" [label="{_escape(text)}", fillcolor="{fill}"];'
+                 for kind, (fill, text) in KINDS.items()}
+
+
 def legend_dot(kinds: list[str] | None = None) -> str:
     """A one-row DOT legend of the node colours."""
     kinds = [k for k in (kinds or list(KINDS)) if k != "more"]
-    lines = [
-        "digraph legend {",
-        'graph [rankdir=LR, bgcolor="transparent", nodesep=0.15];',
-        'node [fontname="Helvetica", fontsize=10, style="filled,rounded", shape=box, '
-        'color="#555555"];',
-    ]
-    for kind in kinds:
-        lines.append(f'"{kind}" [label="{_escape(KINDS[kind][1])}", fillcolor="{KINDS[kind][0]}"];')
-    for first, second in zip(kinds, kinds[1:], strict=False):
-        lines.append(f'"{first}" -> "{second}" [style=invis];')
+    lines = [_LEGEND_HEAD]
+    lines.extend(_LEGEND_NODES[kind] for kind in kinds)
+    lines.extend(f'"{first}" -> "{second}" [style=invis];'
+                 for first, second in zip(kinds, kinds[1:], strict=False))
     lines.append("}")
     return "\n".join(lines)
 

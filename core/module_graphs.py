@@ -1,21 +1,39 @@
-"""Small nn.Module graphs for the autograd page: a Linear layer or an MLP, one batch, one loss.
+"""nn.Module graphs for the autograd page: a Linear layer, an MLP or the SIGNS page's CNN, one
+batch, one loss.
 
 `run_module_graph(config)` builds the model from a seed (without touching the global RNG), runs
 one forward pass and `loss.backward()` under the recorder of core.graph, and returns everything
 the page draws: the loss, the recording and the names of parameters and layer outputs.
+`collapse_module_graph` draws each layer (or each block of layers) as one box when the whole
+graph has more nodes than the page's cap.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
+from core import models
+from core.graph import (
+    BackwardPass,
+    GradientCheck,
+    Graph,
+    collapse,
+    finite_difference_check,
+    record_backward,
+)
+from core.signs_data import draw_hands
 
-MODELS = {"linear": "nn.Linear", "mlp": "MLP (Linear → ReLU → … → Linear)"}
+MODELS = {
+    "linear": "nn.Linear",
+    "mlp": "MLP (Linear → ReLU → … → Linear)",
+    "signs_cnn": "SIGNS CNN (the SIGNS page's course CNN)",
+}
+SIZED_MODELS = ("linear", "mlp")  # models whose sizes the config sets (the CNN's are fixed)
 LOSSES = {"mse": "MSELoss", "cross_entropy": "CrossEntropyLoss"}
 
 
@@ -23,12 +41,13 @@ LOSSES = {"mse": "MSELoss", "cross_entropy": "CrossEntropyLoss"}
 class ModuleGraphConfig:
     """What to build. Small by design: the point is a readable graph, not a big model."""
 
-    model: str = "mlp"  # "linear" (one nn.Linear) or "mlp" (Linear, ReLU, ..., Linear)
-    in_features: int = 3  # inputs per example
+    model: str = "mlp"  # "linear" (one nn.Linear), "mlp" (Linear, ReLU, ..., Linear) or
+    # "signs_cnn" (core.models.SignsCNN on built-in SIGNS pictures, 3×64×64 → 6 classes)
+    in_features: int = 3  # inputs per example (ignored by the CNN)
     hidden: int = 4  # units in each hidden layer of the MLP
     layers: int = 2  # Linear layers in the MLP (2 = one hidden layer); ignored for "linear"
-    out_features: int = 2  # outputs per example (classes, for cross-entropy)
-    batch: int = 4  # examples in the batch
+    out_features: int = 2  # outputs per example (classes, for cross-entropy; the CNN has 6)
+    batch: int = 4  # examples in the batch (pictures, for the CNN)
     loss: str = "mse"  # "mse" (regression) or "cross_entropy" (classification)
     seed: int = 0  # seeds the weights and the data
 
@@ -43,7 +62,10 @@ class ModuleGraphConfig:
             if not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}; "
                                  f"got {value!r}.")
-        if self.loss == "cross_entropy" and self.out_features < 2:
+        if self.model == "signs_cnn" and self.batch < 2:
+            raise ValueError("The SIGNS CNN has batch norm, which needs at least 2 pictures in a "
+                             "batch while training: set the batch to 2 or more.")
+        if self.loss == "cross_entropy" and self.out_features < 2 and self.model in SIZED_MODELS:
             raise ValueError("Cross-entropy needs at least 2 classes: set out_features to 2 "
                              "or more.")
 
@@ -60,14 +82,28 @@ class ModuleGraph:
     backward: BackwardPass
     names: dict[str, torch.Tensor]  # parameters, data and layer outputs by name
     layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]]  # name, module, in, out
+    # (every leaf module in the order they ran: "fc1", or "features.0.0" inside the CNN)
 
-    def groups(self) -> dict[str, str]:
-        """Graph node id -> layer title, for drawing each layer as one box (core.graph.collapse):
+    def depths(self) -> list[int | None]:
+        """The groupings `groups` can make, finest first: None (one box per layer), then one
+        box per block of layers at each shallower level of the module tree ("features.0",
+        then "features")."""
+        deepest = max((name.count(".") + 1 for name, *_ in self.layers), default=1)
+        return [None, *range(deepest - 1, 0, -1)]
+
+    def groups(self, depth: int | None = None) -> dict[str, str]:
+        """Graph node id -> box title, for drawing each layer as one box (core.graph.collapse):
         the backward nodes between a layer's input and its output, its parameters and its
-        output tensor."""
+        output tensor. With `depth`, layers deeper than it go into the box of their enclosing
+        module at that depth (features.0.0 .. features.0.3 -> "features.0")."""
         groups: dict[str, str] = {}
         for name, module, layer_input, output in self.layers:
-            title = f"{name}: {_describe(module)}"
+            parts = name.split(".")
+            if depth is not None and len(parts) > depth:
+                prefix = ".".join(parts[:depth])
+                title = f"{prefix}: {_describe(self.model.get_submodule(prefix))}"
+            else:
+                title = f"{name}: {_describe(module)}"
             stop = id(layer_input.grad_fn) if layer_input.grad_fn is not None else None
             groups[f"t{id(output)}"] = title
             stack, seen = [output.grad_fn], set()
@@ -85,13 +121,45 @@ class ModuleGraph:
 
 
 def _describe(module: nn.Module) -> str:
+    """A short title for a layer ("Linear 3→4", "Conv2d 3→32, 3×3") or a block of layers."""
     if isinstance(module, nn.Linear):
         return f"Linear {module.in_features}→{module.out_features}"
+    if isinstance(module, nn.Conv2d):
+        size = "×".join(map(str, module.kernel_size))
+        return f"Conv2d {module.in_channels}→{module.out_channels}, {size}"
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return f"{type(module).__name__} {module.num_features}"
+    if isinstance(module, nn.MaxPool2d):
+        return f"MaxPool2d {module.kernel_size}"
+    if isinstance(module, nn.Dropout):
+        return f"Dropout p={module.p:g}"
+    leaves = [m for m in module.modules() if next(iter(m.children()), None) is None]
+    if leaves and leaves[0] is not module:  # a block: its layers, or their kinds when many
+        if len(leaves) <= 4:
+            return " → ".join(_describe(leaf) for leaf in leaves)
+        kinds = dict.fromkeys(type(leaf).__name__ for leaf in leaves)
+        return f"{len(leaves)} layers: {', '.join(kinds)}"
     return type(module).__name__
 
 
-def build_model(config: ModuleGraphConfig) -> nn.Sequential:
+def collapse_module_graph(graph: ModuleGraph, whole: Graph,
+                          max_nodes: int) -> tuple[Graph, str] | None:
+    """`whole` (the full trace of `graph.loss`) with each layer drawn as one box, or each block
+    of layers when that is still too many: the finest grouping that fits under `max_nodes`, and
+    what one box is ("layer" or "block of layers"). None when even the coarsest does not fit."""
+    for depth in graph.depths():
+        collapsed = collapse(whole, graph.groups(depth), max_nodes)
+        if not collapsed.truncated:
+            return collapsed, "layer" if depth is None else "block of layers"
+    return None
+
+
+def build_model(config: ModuleGraphConfig) -> nn.Module:
     """The model of `config`, with weights drawn from its seed (PyTorch's default ranges)."""
+    if config.model == "signs_cnn":  # the SIGNS page's own class and its default init
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            return models.build_model("signs_cnn")
     if config.model == "linear":
         model = nn.Sequential()
         model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
@@ -114,8 +182,15 @@ def build_model(config: ModuleGraphConfig) -> nn.Sequential:
 
 
 def make_batch(config: ModuleGraphConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """Inputs (batch, in_features) and targets for the loss, from the seed."""
+    """Inputs (batch, in_features) and targets for the loss, from the seed. For the CNN: built-in
+    SIGNS pictures (batch, 3, 64, 64) in [0, 1] with their labels (one-hot for MSE)."""
     generator = torch.Generator().manual_seed(config.seed + 1)
+    if config.model == "signs_cnn":
+        labels = torch.randint(0, models.NUM_CLASSES, (config.batch,), generator=generator)
+        inputs = draw_hands(labels.tolist(), seed=config.seed).float() / 255.0
+        if config.loss == "cross_entropy":
+            return inputs, labels
+        return inputs, F.one_hot(labels, models.NUM_CLASSES).float()
     inputs = torch.randn(config.batch, config.in_features, generator=generator)
     if config.loss == "cross_entropy":
         targets = torch.randint(0, config.out_features, (config.batch,), generator=generator)
@@ -138,14 +213,19 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
     outputs: dict[str, torch.Tensor] = {}
     layers: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]] = []
     handles = []
-    for name, module in model.named_children():
+    for name, module in model.named_modules():
+        if next(iter(module.children()), None) is not None:
+            continue  # only layers (Linear, Conv2d, ReLU, ...), not the blocks that hold them
+
         def keep(module, args, output, name=name):
             output.retain_grad()
             outputs[f"{name} out"] = output
             layers.append((name, module, args[0], output))
         handles.append(module.register_forward_hook(keep))
     try:
-        prediction = model(inputs)
+        with torch.random.fork_rng(devices=[]):  # dropout's mask, from the seed
+            torch.manual_seed(config.seed)
+            prediction = model(inputs)
     finally:
         for handle in handles:
             handle.remove()
@@ -163,7 +243,9 @@ def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[G
     targets = graph.targets if graph.config.loss == "cross_entropy" else graph.targets.double()
 
     def loss(values: dict[str, torch.Tensor]) -> torch.Tensor:
-        prediction = torch.func.functional_call(model64, values, (inputs,))
+        with torch.random.fork_rng(devices=[]):  # the same dropout mask in every evaluation
+            torch.manual_seed(graph.config.seed)
+            prediction = torch.func.functional_call(model64, values, (inputs,))
         return _loss(graph.config, prediction, targets)
 
     leaves = {name: p.detach().double() for name, p in graph.model.named_parameters()}
@@ -172,6 +254,8 @@ def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[G
 
 def module_code(config: ModuleGraphConfig) -> str:
     """The same model, batch, loss and backward as plain PyTorch for a notebook."""
+    if config.model == "signs_cnn":
+        return _cnn_code(config)
     if config.model == "linear":
         layers = [f"nn.Linear({config.in_features}, {config.out_features})"]
     else:
@@ -198,6 +282,29 @@ def module_code(config: ModuleGraphConfig) -> str:
         "loss.backward()\n\n"
         "for name, p in model.named_parameters():\n"
         "    print(name, tuple(p.shape), p.grad)\n\n"
+        "# The graph picture (pip install torchviz):\n"
+        "# from torchviz import make_dot; make_dot(loss, dict(model.named_parameters()))\n"
+    )
+
+
+def _cnn_code(config: ModuleGraphConfig) -> str:
+    source = inspect.getsource(models.SignsCNN)  # self-contained: needs only torch and nn
+    if config.loss == "cross_entropy":
+        loss = "loss = nn.CrossEntropyLoss()(model(x), y)"
+    else:
+        loss = "loss = nn.MSELoss()(model(x), nn.functional.one_hot(y, 6).float())"
+    return (
+        "import torch\n"
+        "from torch import nn\n\n\n"
+        f"{source}\n\n"
+        f"torch.manual_seed({config.seed})\n"
+        "model = SignsCNN(num_classes=6)  # train mode: batch norm on batch statistics, dropout on\n"
+        f"x = torch.rand({config.batch}, 3, 64, 64)  # or a batch of SIGNS pictures in [0, 1]\n"
+        f"y = torch.randint(0, 6, ({config.batch},))\n"
+        f"{loss}\n"
+        "loss.backward()\n\n"
+        "for name, p in model.named_parameters():\n"
+        "    print(name, tuple(p.shape), p.grad.norm())\n\n"
         "# The graph picture (pip install torchviz):\n"
         "# from torchviz import make_dot; make_dot(loss, dict(model.named_parameters()))\n"
     )

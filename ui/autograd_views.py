@@ -10,22 +10,22 @@ import torch
 from core.autograd_presets import PRESETS, PRESETS_BY_KEY
 from core.expressions import LIMITS, ExpressionError, Program, check_gradients, run_program
 from core.graph import (
-    KINDS,
     MAX_NODES,
     GradientCheck,
     Graph,
-    collapse,
+    draw,
     format_tensor,
-    legend_dot,
     rule_for,
-    to_dot,
     trace,
 )
 from core.module_graphs import (
     LOSSES,
     MODELS,
+    SIZED_MODELS,
+    ModuleGraph,
     ModuleGraphConfig,
     check_module_gradients,
+    collapse_module_graph,
     module_code,
     run_module_graph,
 )
@@ -40,6 +40,7 @@ SHARED = {
     "ag_values": True, "ag_saved": False, "ag_direction": DIRECTIONS[0], "ag_cap": MAX_NODES,
     "ag_module": "mlp", "ag_module_loss": "mse", "ag_module_seed": 0, "ag_module_in": 3,
     "ag_module_hidden": 4, "ag_module_layers": 2, "ag_module_out": 2, "ag_module_batch": 4,
+    "ag_module_full": False,
 }
 SHARED_OPTIONS = {
     "ag_mode": MODES, "ag_direction": DIRECTIONS, "ag_module": list(MODELS),
@@ -174,8 +175,9 @@ def draw_graph(graph: Graph, options: dict) -> None:
             "Backward step", 0, total, total, key="ag_step",
             help="0: the output receives gradient 1. Each step runs one node of the backward "
                  "graph, in the order PyTorch ran them.")
+    drawing = draw(graph, options["show_values"], options["direction"], step)
     if step is not None:
-        explain_step(graph, step)
+        explain_step(graph, step, drawing.rows)
     elif "module" in graph.kinds():
         st.caption("The step-through needs every node drawn: raise the node cap to use it.")
     elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
@@ -184,14 +186,13 @@ def draw_graph(graph: Graph, options: dict) -> None:
     else:
         st.caption("No backward() has run from this tensor yet, so there is nothing to step "
                    "through. Add a line like `loss.backward()`.")
-    finished = step is not None and step == len(graph.steps)
-    st.graphviz_chart(to_dot(graph, options["show_values"], options["direction"],
-                             None if finished else step))
-    st.graphviz_chart(legend_dot([k for k in KINDS if k in graph.kinds()]))
+    st.graphviz_chart(drawing.dot)
+    st.graphviz_chart(drawing.legend)
 
 
-def explain_step(graph: Graph, step: int) -> None:
-    """What happens at `step`: the local rule, the gradient in and the gradients out."""
+def explain_step(graph: Graph, step: int, rows: list[tuple[str, str]]) -> None:
+    """What happens at `step`: the local rule, the gradient in and the gradients out (`rows`,
+    from core.graph.draw)."""
     if step == 0:
         root = graph.nodes[graph.root]
         st.markdown(f"**Step 0 of {len(graph.steps)}** · backward() starts at "
@@ -205,7 +206,6 @@ def explain_step(graph: Graph, step: int) -> None:
         st.caption("backward() has finished: every box shows its final gradient. Move the "
                    "slider back to replay it one node at a time (highlighted in the graph).")
     st.markdown(f"**Step {step} of {len(graph.steps)}** · `{title}` — {rule_for(current.op)}")
-    rows = current.lines()
     if rows:
         width = max(len(label) for label, _ in rows)
         st.code("\n".join(f"{label:<{width}}  {value}" for label, value in rows),
@@ -285,44 +285,85 @@ def gradient_check(program: Program) -> None:
 
 
 def module_section(options: dict) -> None:
-    """Pick a small model and see the graph of its loss."""
+    """Pick a model and see the graph of its loss."""
     left, middle, right = st.columns(3)
     model = left.selectbox("Model", list(MODELS), format_func=MODELS.get, key="ag_module")
     loss = middle.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="ag_module_loss")
     seed = right.number_input("Seed", 0, 10_000, key="ag_module_seed")
+    sized = model in SIZED_MODELS
     a, b, c, d, e = st.columns(5)
     config_args = {
-        "in_features": a.slider("Inputs", 1, 16, key="ag_module_in"),
+        "in_features": a.slider("Inputs", 1, 16, key="ag_module_in", disabled=not sized),
         "hidden": b.slider("Hidden units", 1, 32, key="ag_module_hidden",
-                           disabled=model == "linear"),
+                           disabled=model != "mlp"),
         "layers": c.slider("Linear layers", 2, 8, key="ag_module_layers",
-                           disabled=model == "linear"),
-        "out_features": d.slider("Outputs", 1, 8, key="ag_module_out"),
+                           disabled=model != "mlp"),
+        "out_features": d.slider("Outputs", 1, 8, key="ag_module_out", disabled=not sized),
         "batch": e.slider("Batch", 1, 32, key="ag_module_batch"),
     }
+    full = True
+    if not sized:
+        st.caption("The SIGNS page's CNN, `core.models.SignsCNN`, in training mode (batch norm "
+                   "on batch statistics, dropout on), on built-in SIGNS pictures: 3×64×64 "
+                   "pixels in, 6 classes out.")
+        full = st.toggle("Every backward function", key="ag_module_full",
+                         help="About 60 boxes in small print. Off: one box per layer.")
     try:
         config = ModuleGraphConfig(model=model, loss=loss, seed=int(seed), **config_args)
-        result = run_module_graph(config)
+        result = _run_module_cached(config)
     except ValueError as exc:
         st.error(str(exc))
         return
     st.markdown(f"`loss = {LOSSES[loss]}(model(x), target)` = **{result.loss.item():.4f}**, "
                 "after `loss.backward()`:")
     cap = int(options["max_nodes"])
-    graph = trace(result.loss, result.names, result.backward, options["show_saved"], cap)
-    if graph.truncated:
-        whole = trace(result.loss, result.names, result.backward, options["show_saved"],
-                      max_nodes=10_000)
-        collapsed = collapse(whole, result.groups(), cap)
-        if not collapsed.truncated:
-            st.info(f"The full graph has {whole.total_nodes} nodes, more than the cap of {cap}, "
-                    "so each layer is drawn as one purple box. Raise the node cap to see every "
-                    "backward function and step through them.", icon="🗜️")
+    values = options["show_values"]
+    graph = trace(result.loss, result.names, result.backward, options["show_saved"], cap,
+                  values=values)
+    if graph.truncated or not full:
+        whole = graph if not graph.truncated else trace(
+            result.loss, result.names, result.backward, options["show_saved"],
+            max_nodes=10_000, values=values)
+        collapsed = collapse_module_graph(result, whole, cap)
+        if collapsed is not None:
+            collapsed, unit = collapsed
+            why = f"more than the cap of {cap}" if graph.truncated else "too many to read at once"
+            more = "Raise the node cap" if graph.truncated \
+                else "Switch on “Every backward function”"
+            st.info(f"The full graph has {whole.total_nodes} nodes, {why}, so each {unit} is "
+                    f"drawn as one purple box. {more} to see every backward function and step "
+                    "through them.", icon="🗜️")
             graph = collapsed
     draw_graph(graph, options)
     with st.expander("Gradient check (finite differences, float64)"):
-        checks_table(check_module_gradients(result))
+        if sized:
+            checks_table(check_module_gradients(result))
+        else:
+            module_gradient_check(result)
     with st.expander("Show code"):
         st.code(module_code(config), language="python")
         st.caption("The page draws the weights from its own seeded generator, so the numbers "
                    "in a notebook differ; the graph is the same.")
+
+
+def _run_module_cached(config: ModuleGraphConfig) -> ModuleGraph:
+    """One forward and backward pass per config for this user; reruns (a toggle, the step
+    slider) reuse it. The CNN's pass takes a few tenths of a second."""
+    cached = st.session_state.get("ag_module_result")
+    if cached is not None and cached[0] == config:
+        return cached[1]
+    result = run_module_graph(config)
+    st.session_state["ag_module_result"] = (config, result)
+    return result
+
+
+def module_gradient_check(result: ModuleGraph) -> None:
+    """The CNN's gradient check, on a click: a few elements of each parameter (it takes seconds)."""
+    st.caption("Two elements of each parameter, each nudged by ±ε through the whole CNN in "
+               "float64: a few seconds.")
+    if st.button("Run the gradient check", key="ag_module_check"):
+        st.session_state["ag_module_check_result"] = (
+            result.config, check_module_gradients(result, max_elements=2))
+    stored = st.session_state.get("ag_module_check_result")
+    if stored is not None and stored[0] == result.config:
+        checks_table(stored[1])

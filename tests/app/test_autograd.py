@@ -139,6 +139,45 @@ def test_module_graphs(page):
     assert not at.exception
 
 
+def test_signs_cnn_module_graph(page):
+    at = page
+    at.radio(key="ag_mode").set_value("An nn.Module").run()
+    at.number_input(key="ag_cap").set_value(150).run()
+    at.selectbox(key="ag_module").set_value("signs_cnn").run()
+    assert not at.exception and not at.error
+    # by default one box per layer: the whole graph is too big to read
+    assert at.info and "too many to read at once" in at.info[0].value
+    assert "each layer is drawn as one purple box" in at.info[0].value
+    dot = _graph(at)
+    assert "features.0.0: Conv2d 3→32, 3×3" in dot and "classifier.5: Linear 128→6" in dot
+    assert "(4, 3, 64, 64)" in dot and "ConvolutionBackward0" not in dot
+    at.toggle(key="ag_module_full").set_value(True).run()
+    dot = _graph(at)  # the whole graph fits under the cap: every backward function
+    assert "ConvolutionBackward0" in dot and "features.0.0.weight" in dot
+    assert "classifier.5.bias" in dot and not at.info
+    assert at.slider(key="ag_step").value == at.slider(key="ag_step").max
+    at.number_input(key="ag_cap").set_value(30).run()
+    assert at.info and "more than the cap of 30" in at.info[0].value
+    assert "each layer is drawn as one purple box" in at.info[0].value
+    assert "features.0.1: BatchNorm2d 32" in _graph(at)
+    at.number_input(key="ag_cap").set_value(15).run()
+    assert "each block of layers" in at.info[0].value
+    dot = _graph(at)
+    assert "features.2: Conv2d 64→128, 3×3 → BatchNorm2d 128" in dot
+    assert "ConvolutionBackward0" not in dot
+    at.button(key="ag_module_check").click().run()
+    assert not at.exception
+    assert "✓" in at.dataframe[0].value["result"].tolist()
+    at.slider(key="ag_module_batch").set_value(1).run()
+    assert at.error and "2 pictures" in at.error[0].value
+    at.slider(key="ag_module_batch").set_value(4).run()
+    at.toggle(key="ag_module_full").set_value(False).run()
+    at.selectbox(key="ag_module").set_value("mlp").run()
+    at.number_input(key="ag_cap").set_value(150).run()
+    at.radio(key="ag_mode").set_value("Your own lines").run()
+    assert not at.exception
+
+
 def _open_with(params: dict):
     from streamlit.testing.v1 import AppTest
 

@@ -24,9 +24,11 @@ from core.graph import (
     to_dot,
     trace,
 )
+from core.models import SignsCNN
 from core.module_graphs import (
     ModuleGraphConfig,
     check_module_gradients,
+    collapse_module_graph,
     module_code,
     run_module_graph,
 )
@@ -277,6 +279,93 @@ def test_big_module_graph_is_cut_with_a_count():
     result = run_module_graph(ModuleGraphConfig(layers=8))
     graph = trace(result.loss, result.names, result.backward, max_nodes=20)
     assert graph.truncated and "more" in graph.nodes
+
+
+@pytest.fixture(scope="module")
+def cnn_graph():
+    return run_module_graph(ModuleGraphConfig(model="signs_cnn", loss="cross_entropy", batch=3))
+
+
+def test_signs_cnn_graph_matches_torch(cnn_graph):
+    result = cnn_graph
+    assert type(result.model) is SignsCNN and result.model.training
+    assert result.inputs.shape == (3, 3, 64, 64) and 0 <= result.inputs.min() <= 1
+    assert result.targets.shape == (3,) and int(result.targets.max()) < 6
+    graph = trace(result.loss, result.names, result.backward, max_nodes=10_000)
+    assert not graph.truncated and graph.recorded
+    # the backward functions and leaves are the ones torch's own grad_fn links reach
+    fns = _grad_fns(result.loss)
+    assert sorted(n.title for n in graph.nodes.values() if n.kind == "op") == \
+        sorted(fn.name() for fn in fns if not hasattr(fn, "variable"))
+    leaves = {n.title for n in graph.nodes.values() if n.kind == "leaf"}
+    assert leaves == {name for name, _ in result.model.named_parameters()}
+    assert len(graph.steps) == len(fns) == len(result.backward.steps)
+    ops = {n.title for n in graph.nodes.values() if n.kind == "op"}
+    assert {"ConvolutionBackward0", "NativeBatchNormBackward0",
+            "MaxPool2DWithIndicesBackward0", "NllLossBackward0"} <= ops
+    # the pictures are drawn as the constant input of the first convolution
+    assert [n.title for n in graph.nodes.values() if n.kind == "constant"] == ["x"]
+    # every layer's output is a named node holding its retained gradient
+    for name, _, _, output in result.layers:
+        node = graph.nodes[f"t{id(output)}"]
+        assert node.title == f"{name} out" and node.grad == format_tensor(output.grad)
+    # the same forward pass (same dropout mask) in plain torch gives the same loss and grads
+    params = {name: p.detach().clone().requires_grad_(True)
+              for name, p in result.model.named_parameters()}
+    model = SignsCNN()
+    model.load_state_dict(result.model.state_dict())
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(result.config.seed)
+        prediction = torch.func.functional_call(model, params, (result.inputs,))
+    expected = F.cross_entropy(prediction, result.targets)
+    expected.backward()
+    torch.testing.assert_close(result.loss.detach(), expected.detach())
+    for name, p in result.model.named_parameters():
+        torch.testing.assert_close(p.grad, params[name].grad)
+    assert "class SignsCNN" in module_code(result.config)
+
+
+@pytest.mark.parametrize("cap", [59, 40, 21, 13, 10, 6])
+def test_signs_cnn_graph_collapses_under_the_cap(cnn_graph, cap):
+    result = cnn_graph
+    whole = trace(result.loss, result.names, result.backward, max_nodes=10_000)
+    assert whole.total_nodes > cap
+    collapsed, unit = collapse_module_graph(result, whole, cap)
+    assert len(collapsed.nodes) <= cap and not collapsed.truncated
+    boxes = [n.title for n in collapsed.nodes.values() if n.kind == "module"]
+    # every parameter, layer output and backward function of a layer is inside a box
+    assert not any(n.kind in ("leaf", "tensor") for n in collapsed.nodes.values())
+    assert {n.title for n in collapsed.nodes.values() if n.kind == "op"} <= \
+        {"NllLossBackward0", "LogSoftmaxBackward0"}
+    if unit == "layer":  # the finest grouping that fits: one box per layer
+        assert len(boxes) == len(result.layers)
+        assert "features.0.0: Conv2d 3→32, 3×3" in boxes
+    elif len(boxes) > 2:  # one box per conv block, the classifier's layers one by one
+        assert "features.0: Conv2d 3→32, 3×3 → BatchNorm2d 32 → MaxPool2d 2 → ReLU" in boxes
+        assert "classifier.1: Linear 8192→128" in boxes
+    else:
+        assert [b.split(":")[0] for b in boxes] == ["classifier", "features"]
+    # the boxes form one chain from the pictures to the loss
+    ids = {n.id: n.title for n in collapsed.nodes.values()}
+    steps, node = 0, next(i for i, t in ids.items() if t == "x")
+    while node != collapsed.root:
+        node = next(t for s, t, _ in collapsed.edges if s == node)
+        steps += 1
+    assert steps == len(collapsed.nodes) - 1
+    assert to_dot(collapsed).count("->") == len(collapsed.edges)
+
+
+def test_signs_cnn_graph_coarsest_grouping_and_bad_batch(cnn_graph):
+    whole = trace(cnn_graph.loss, cnn_graph.names, cnn_graph.backward, max_nodes=10_000)
+    assert collapse_module_graph(cnn_graph, whole, 5) is None  # x, 2 blocks, 2 loss ops, loss
+    with pytest.raises(ValueError, match="2 pictures"):
+        ModuleGraphConfig(model="signs_cnn", batch=1)
+
+
+def test_signs_cnn_gradient_check_with_dropout_and_batch_norm(cnn_graph):
+    checks = check_module_gradients(cnn_graph, max_elements=1)
+    assert {c.name for c in checks} == {n for n, _ in cnn_graph.model.named_parameters()}
+    assert any(c.checked for c in checks) and all(c.ok for c in checks if c.checked)
 
 
 # Random arithmetic programs: the graph and its gradients always agree with torch.
