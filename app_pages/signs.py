@@ -96,7 +96,7 @@ with tab_data:
         st.warning(warning)
     st.caption(f"{choice.source} · {len(data.train_labels)} train, {len(data.val_labels)} validation, "
                f"{len(data.test_labels)} test images")
-    views.sample_grid(data.train_images, data.train_labels, data.classes)
+    views.sample_grid(choice.key, data.train_images, data.train_labels, data.classes)
     views.class_counts(data, data.classes)
 
 with tab_model:
@@ -126,7 +126,7 @@ with tab_model:
     )
     share_box(list(SHARED))
     st.caption(MODEL_INFO[model_name][1])
-    views.model_summary(views.cached_model(model_name))
+    views.model_summary(model_name)
     views.augmented_batch(data.train_images, data.train_labels, config)
     with st.expander("Show code"):
         st.code(training_snippet(config), language="python")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 
 import streamlit as st
@@ -9,6 +10,7 @@ import streamlit as st
 from ui.warmup import warmup
 
 
+@functools.cache  # reading package metadata scans site-packages: once per process, not per click
 def _package_version(name: str) -> str:
     try:
         return version(name)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
+from PIL import Image
 from plotly.colors import make_colorscale, sequential
 
 from core.classifier import augment_batch, save_checkpoint, trainer_from_checkpoint
@@ -42,12 +45,24 @@ def class_name(classes: list[str], label: int) -> str:
     return f"{name} finger" + ("" if name == "1" else "s") if name.isdigit() else name
 
 
-def sample_grid(images: torch.Tensor, labels: torch.Tensor, classes: list[str], per_class: int = 8) -> None:
+def sample_grid(data_key: str, images: torch.Tensor, labels: torch.Tensor, classes: list[str]) -> None:
     """One row of example pictures for each class."""
-    for label in range(len(classes)):
-        members = torch.nonzero(labels == label).flatten()[:per_class]
+    for label, png in _class_rows(data_key, images, labels, len(classes)):
+        st.image(png, caption=f"{class_name(classes, label)} ({label})")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _class_rows(data_key: str, _images: torch.Tensor, _labels: torch.Tensor, n_classes: int,
+                per_class: int = 8) -> list[tuple[int, bytes]]:
+    """The rows of `sample_grid` as PNG files, made once per data set (by its key), not per click."""
+    rows = []
+    for label in range(n_classes):
+        members = torch.nonzero(_labels == label).flatten()[:per_class]
         if len(members):
-            st.image(to_pixels(images[members]), caption=f"{class_name(classes, label)} ({label})")
+            buffer = io.BytesIO()
+            Image.fromarray(to_pixels(_images[members])).save(buffer, format="PNG")
+            rows.append((label, buffer.getvalue()))
+    return rows
 
 
 def class_counts(data, classes: list[str]) -> None:
@@ -66,10 +81,18 @@ def class_counts(data, classes: list[str]) -> None:
     show_chart(bars, layout, key="signs_counts_chart")
 
 
-def model_summary(model: torch.nn.Module) -> None:
+def model_summary(name: str) -> None:
     """Parameter count and the layer table (output shape per image, parameters per layer)."""
+    count, table = _summary(name)
+    st.metric("Trainable parameters", f"{count:,}")
+    st.dataframe(table, hide_index=True, height=min(400, 36 + 35 * len(table)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _summary(name: str) -> tuple[int, pd.DataFrame]:
+    """The model's parameter count and layer table, worked out once per model (read-only)."""
+    model = cached_model(name)
     rows = layer_table(model)
-    st.metric("Trainable parameters", f"{parameter_count(model):,}")
     table = pd.DataFrame(
         {
             "layer": [r.name for r in rows],
@@ -78,7 +101,7 @@ def model_summary(model: torch.nn.Module) -> None:
             "parameters": [r.parameters for r in rows],
         }
     )
-    st.dataframe(table, hide_index=True, height=min(400, 36 + 35 * len(rows)))
+    return parameter_count(model), table
 
 
 def training_curves(trainer, key: str) -> None:
