@@ -7,22 +7,27 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
+from plotly.colors import get_colorscale
 
 from core.tensors import Stage, as_image, describe, downsample_2d, slice_2d, values_frame
 
 
 def heatmap(matrix: torch.Tensor, key: str, title: str = "", max_side: int = 96, colorscale: str = "Viridis") -> None:
-    """A plotly heatmap of a 2-D tensor, block-averaged down to max_side per side."""
+    """A plotly heatmap of a 2-D tensor, block-averaged down to max_side per side. The figure is
+    assembled from plain dicts without plotly's per-property validation (up to four heatmaps
+    redraw on every click on this page)."""
     small = downsample_2d(matrix, max_side)
     z = np.round(small.numpy().astype(np.float64), 4)
-    figure = go.Figure(go.Heatmap(z=z, colorscale=colorscale, colorbar={"thickness": 12}))
     shrunk = tuple(small.shape) != tuple(matrix.shape)
-    figure.update_layout(
-        title=title + (f" (shown at {small.shape[0]}×{small.shape[1]}, block means)" if shrunk else ""),
-        height=320, margin={"l": 10, "r": 10, "t": 40 if title or shrunk else 10, "b": 10},
-        yaxis={"autorange": "reversed", "title": "row"}, xaxis={"title": "column"},
-    )
-    st.plotly_chart(figure, key=key, width="stretch")
+    text = title + (f" (shown at {small.shape[0]}×{small.shape[1]}, block means)" if shrunk else "")
+    layout = {
+        "height": 320, "margin": {"l": 10, "r": 10, "t": 40 if title or shrunk else 10, "b": 10},
+        "yaxis": {"autorange": "reversed", "title": {"text": "row"}}, "xaxis": {"title": {"text": "column"}},
+    }
+    if text:
+        layout["title"] = {"text": text}
+    trace = {"type": "heatmap", "z": z, "colorscale": get_colorscale(colorscale), "colorbar": {"thickness": 12}}
+    st.plotly_chart(go.Figure(data=[trace], layout=layout, _validate=False), key=key, width="stretch")
 
 
 def metadata_table(stage: Stage, previous: Stage | None) -> None:
