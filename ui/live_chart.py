@@ -6,11 +6,14 @@ build exactly what a page sends. Every trace is cut to at most MAX_POINTS points
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 MAX_POINTS = 2000  # per trace sent to the browser
@@ -70,9 +73,31 @@ def _hline(value: float, color: str, dash: str, label: str = "") -> tuple[dict, 
     return shape, notes
 
 
+@functools.lru_cache(maxsize=4)
+def _scatter_template(name: str) -> dict:
+    """The plotly template `name` cut to what a chart of scatter traces can use: its layout minus
+    the colorscales, and its scatter defaults. The rest (colorscales, defaults for heatmaps, tables,
+    candlesticks...) never touches a line chart, yet plotly would deep-copy and encode all of it on
+    every redraw of every chart: most of a redraw's server time (see bench/sinfit.py)."""
+    full = pio.templates[name].to_plotly_json()
+    layout = {k: v for k, v in full.get("layout", {}).items() if k not in ("colorscale", "coloraxis")}
+    data = {k: v for k, v in full.get("data", {}).items() if k == "scatter"}
+    return {"layout": layout, "data": data}
+
+
+def _template() -> dict | None:
+    """The current default template (Streamlit's, once st.plotly_chart is loaded) for scatter
+    charts; None leaves the choice to plotly (no default, or a Template object as default)."""
+    name = pio.templates.default
+    if not isinstance(name, str) or not name:
+        return None
+    return copy.deepcopy(_scatter_template(name))  # a figure may be changed later: never share
+
+
 def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, str]], log_y: bool = False) -> go.Figure:
     """Assemble without plotly's per-property validation (the dicts above are fixed and tested):
-    validating thousands of points on every redraw would cost more than the training chunk."""
+    validating thousands of points on every redraw would cost more than the training chunk.
+    Every trace here is a scatter, so the template is cut to what scatters use."""
     shapes, notes = [], []
     for value, color, dash, label in hlines:
         if value is not None and np.isfinite(value) and (value > 0 or not log_y):
@@ -82,6 +107,9 @@ def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, 
             shapes.append(shape)
             notes += note
     layout = {**layout, "shapes": shapes, "annotations": notes}
+    template = _template()
+    if template is not None:
+        layout["template"] = template
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
