@@ -6,6 +6,7 @@ build exactly what a page sends. Every trace is cut to at most MAX_POINTS points
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 from collections.abc import Sequence
@@ -33,6 +34,19 @@ def downsample(values: Sequence[float] | np.ndarray, limit: int = MAX_POINTS, st
         return np.arange(start, start + count, dtype=np.int32), values
     index = np.linspace(0, count - 1, limit).round().astype(np.int32)
     return index + start, values[index]
+
+
+_TYPED_ARRAY_DTYPES = {"int32": "i4", "float32": "f4", "float64": "f8"}
+
+
+def typed_array(values: np.ndarray) -> dict | list:
+    """A 1-D array as plotly.js's typed-array spec, exactly what plotly's to_dict turns it into
+    (base64 of its bytes; an empty array stays []). Encoded once here, so plotly finds nothing to
+    deep-copy, inspect and convert on each of st.plotly_chart's passes over the figure."""
+    values = np.ascontiguousarray(values)
+    if values.size == 0:
+        return []
+    return {"dtype": _TYPED_ARRAY_DTYPES[values.dtype.name], "bdata": base64.b64encode(values).decode("ascii")}
 
 
 def smooth(values: Sequence[float] | np.ndarray, weight: float) -> np.ndarray:
@@ -139,15 +153,17 @@ def history_figure(
     for index, curve in enumerate(curves):
         color = curve.color or PALETTE[index % len(PALETTE)]
         steps, raw = downsample(curve.values, start=curve.start)
+        steps, raw_y = typed_array(steps), typed_array(raw)
         if smoothing > 0:
             data.append(
-                dict(type="scatter", x=steps, y=raw, mode="lines", line=dict(color=color, width=1),
+                dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=1),
                      opacity=0.25, name=f"{curve.name} (raw)", showlegend=False, hoverinfo="skip")
             )
             _, smoothed = downsample(smooth(curve.values, smoothing), start=curve.start)
-            data.append(dict(type="scatter", x=steps, y=smoothed, mode="lines", line=dict(color=color, width=2), name=curve.name))
+            data.append(dict(type="scatter", x=steps, y=typed_array(smoothed), mode="lines",
+                             line=dict(color=color, width=2), name=curve.name))
         else:
-            data.append(dict(type="scatter", x=steps, y=raw, mode="lines", line=dict(color=color, width=2), name=curve.name))
+            data.append(dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=2), name=curve.name))
     guides = [(value, "#555", "dash", label) for value, label in hlines]
     return _figure(data, _layout(title, "step", y_title, log_y), guides, log_y)
 
@@ -170,13 +186,14 @@ def lines_figure(
         px, py, name = points
         _, px = downsample(px, POINTS_SHOWN)
         _, py = downsample(py, POINTS_SHOWN)
-        data.append(dict(type="scatter", x=px, y=py, mode="markers", name=name,
+        data.append(dict(type="scatter", x=typed_array(px), y=typed_array(py), mode="markers", name=name,
                          marker=dict(size=3, color="#9AA0A6", opacity=0.5)))
     _, xs = downsample(x, limit)
+    xs = typed_array(xs)
     for index, (name, ys) in enumerate(lines.items()):
         _, ys = downsample(ys, limit)
         color = PALETTE[index % len(PALETTE)]
-        data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=name,
+        data.append(dict(type="scatter", x=xs, y=typed_array(ys), mode="lines", name=name,
                          line=dict(color=color, width=2, dash="dash" if name in dashed else "solid")))
     guides = [(value, PALETTE[i % len(PALETTE)], "dot", label) for i, (value, label) in enumerate(hlines)]
     return _figure(data, _layout(title, x_title, y_title), guides)
