@@ -8,11 +8,17 @@ step), so the page, the tests, the benchmark and the exported script all run the
 - "nn":       nn.Sequential(Linear(degree, 1), Flatten(0, 1)) + MSELoss, manual update (listing 3).
 - "optim":    the same model driven by a torch.optim optimizer (listing 2 uses RMSprop).
 - "legendre": a + b * P3(c + d * x) with a custom torch.autograd.Function (PyTorch's tutorial).
+
+The anatomy view (next_phase) calls the phases one at a time. run / run_for, the page's hot loop,
+call each loop's `stepper()`: the same operations in one function with local names, checking the
+loss before the update exactly as the phases do. The unit tests hold the two paths bit-identical,
+divergence included.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -290,6 +296,9 @@ class _NumpyLoop:
     def step(self) -> None:
         self.w -= self.config.lr * self.grad
 
+    def stepper(self) -> Callable[[float], float]:
+        return _phase_stepper(self)
+
     def values(self) -> list[float]:
         return self.w.tolist()
 
@@ -299,6 +308,26 @@ class _NumpyLoop:
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         return np.stack([x**k for k in range(self.config.degree + 1)], axis=1) @ self.w
+
+
+def _phase_stepper(loop) -> Callable[[float], float]:
+    """A whole step made of the loop's phase methods, for the loops without a fused one.
+
+    The returned function runs forward and loss, and only when the loss is at most `ceiling`
+    (so neither NaN nor exploded) zero_grad, backward and step; it returns the loss.
+    """
+    forward, loss, zero_grad, backward, step = loop.forward, loop.loss, loop.zero_grad, loop.backward, loop.step
+
+    def one_step(ceiling: float) -> float:
+        forward()
+        value = loss()
+        if value <= ceiling:
+            zero_grad()
+            backward()
+            step()
+        return value
+
+    return one_step
 
 
 class _TorchLoop:
@@ -312,6 +341,10 @@ class _TorchLoop:
 
     def backward(self) -> None:
         self.loss_tensor.backward()
+
+    def stepper(self) -> Callable[[float], float]:
+        """One whole training step as a function of the loss ceiling (see _phase_stepper)."""
+        return _phase_stepper(self)
 
     def values(self) -> list[float]:
         out: list[float] = []
@@ -358,6 +391,10 @@ class _AutogradLoop(_TorchLoop):
             Phase("forward", "forward", "y_pred = " + " + ".join(terms)),
             *_manual_phases(self.names, config.reduction),
         )
+        # x ** k does not depend on the coefficients: the data's powers are computed once. They are
+        # the very tensors x ** k gives every step, so the trajectory is the listing's, bit for bit.
+        # (The typo's c * x * k multiplies the coefficient first, so it has nothing to keep.)
+        self.x_powers = [] if config.power_typo else [self.x**k for k in range(2, config.degree + 1)]
 
     def model_output(self, x: torch.Tensor) -> torch.Tensor:
         p = self.params
@@ -366,8 +403,21 @@ class _AutogradLoop(_TorchLoop):
             y_pred = y_pred + (p[k] * x * k if self.config.power_typo else p[k] * x**k)
         return y_pred
 
+    def values(self) -> list[float]:
+        return [p.item() for p in self.params]  # every coefficient is a 0-dim tensor
+
+    def _output_on_data(self) -> torch.Tensor:
+        """model_output(self.x), with the data's powers taken from x_powers."""
+        if self.config.power_typo:
+            return self.model_output(self.x)
+        a, b, *rest = self.params
+        y_pred = a + b * self.x
+        for coefficient, x_k in zip(rest, self.x_powers, strict=True):
+            y_pred = y_pred + coefficient * x_k
+        return y_pred
+
     def forward(self) -> None:
-        self.y_pred = self.model_output(self.x)
+        self.y_pred = self._output_on_data()
 
     def loss(self) -> float:
         squares = (self.y_pred - self.y).pow(2)
@@ -383,6 +433,39 @@ class _AutogradLoop(_TorchLoop):
         with torch.no_grad():
             for p in self.params:
                 p -= self.config.lr * p.grad
+
+    def stepper(self) -> Callable[[float], float]:
+        """forward, loss, zero_grad, backward and step in one function, with everything it touches
+        held in local names: the same tensor operations as the phase methods, less Python."""
+        config = self.config
+        if config.power_typo:
+            return _phase_stepper(self)
+        x, y, params = self.x, self.y, list(self.params)
+        a, b, *rest = params
+        terms = list(zip(rest, self.x_powers, strict=True))
+        mean = config.reduction == "mean"
+        zero_grad = not config.forget_zero_grad
+        lr = config.lr
+        no_grad = torch.no_grad
+
+        def one_step(ceiling: float) -> float:
+            y_pred = a + b * x
+            for coefficient, x_k in terms:
+                y_pred = y_pred + coefficient * x_k
+            squares = (y_pred - y).pow(2)
+            loss = squares.mean() if mean else squares.sum()
+            value = loss.item()
+            if value <= ceiling:
+                if zero_grad:
+                    for p in params:
+                        p.grad = None
+                loss.backward()
+                with no_grad():
+                    for p in params:
+                        p -= lr * p.grad
+            return value
+
+        return one_step
 
 
 class _LegendreLoop(_AutogradLoop):
@@ -400,6 +483,12 @@ class _LegendreLoop(_AutogradLoop):
     def model_output(self, x: torch.Tensor) -> torch.Tensor:
         a, b, c, d = self.params
         return a + b * LegendrePolynomial3.apply(c + d * x)
+
+    def _output_on_data(self) -> torch.Tensor:
+        return self.model_output(self.x)
+
+    def stepper(self) -> Callable[[float], float]:
+        return _phase_stepper(self)
 
 
 def make_optimizer(config: SineFitConfig, params) -> torch.optim.Optimizer:
@@ -481,6 +570,39 @@ class _ModuleLoop(_TorchLoop):
         with torch.no_grad():
             for param in self.model.parameters():
                 param -= self.config.lr * param.grad
+
+    def stepper(self) -> Callable[[float], float]:
+        """forward, loss, zero_grad, backward and step in one function, with everything it touches
+        held in local names: the same calls as the phase methods, less Python."""
+        model, xx, y, loss_fn, optimizer = self.model, self.xx, self.y, self.loss_fn, self.optimizer
+        zero_grad = (optimizer if optimizer is not None else model).zero_grad
+        if self.config.forget_zero_grad:
+            zero_grad = None
+        update = optimizer.step if optimizer is not None else None
+        parameters = model.parameters
+        lr = self.config.lr
+        no_grad = torch.no_grad
+
+        def one_step(ceiling: float) -> float:
+            loss = loss_fn(model(xx), y)
+            value = loss.item()
+            if value <= ceiling:
+                if zero_grad is not None:
+                    zero_grad()
+                loss.backward()
+                if update is not None:
+                    update()
+                else:
+                    with no_grad():
+                        for param in parameters():
+                            param -= lr * param.grad
+            return value
+
+        return one_step
+
+    def values(self) -> list[float]:
+        bias, weight = self.params  # (1,), (1, degree)
+        return bias.tolist() + weight.tolist()[0]
 
 
 _LOOPS = {
@@ -615,6 +737,13 @@ class SineFitTrainer:
             return False
         return True
 
+    def _loss_ceiling(self) -> float:
+        """The largest loss _record_loss accepts as the next one: any finite loss for the first,
+        then EXPLODE_FACTOR times the first (capped at the largest float, so inf never passes)."""
+        if not self.loss_history:
+            return sys.float_info.max
+        return min(EXPLODE_FACTOR * max(self.loss_history[0], 1e-12), sys.float_info.max)
+
     def _explain(self, what: str) -> str:
         config = self.config
         text = f"Training stopped at step {self.step}: {what}. "
@@ -670,19 +799,39 @@ class SineFitTrainer:
         self.step += 1
         self.coefficient_trace.offer(self.step, self._loop.values)
 
-    def _one_step(self) -> bool:
-        loop = self._loop
-        loop.forward()
-        if not self._record_loss(loop.loss()):
-            return False
-        loop.zero_grad()
-        loop.backward()
-        loop.step()
-        self.step += 1
+    def _run_steps(self, target: int, deadline: float) -> None:
+        """Whole steps until step `target`, the deadline (read after each step) or divergence.
+
+        The hot loop of the page and the benchmark: the loop's fused stepper does one step and
+        skips the update when the loss is above the ceiling; such a loss goes to _record_loss,
+        which explains it exactly as a phase-by-phase run would, at the same step.
+        """
+        one_step = self._loop.stepper()
+        history = self.loss_history
+        append = history.append
         trace = self.coefficient_trace
-        if self.step % trace.stride == 0:
-            trace.offer(self.step, loop.values)
-        return True
+        values = self._loop.values
+        clock = time.perf_counter
+        ceiling = self._loss_ceiling()
+        first_pending = not history  # the ceiling follows from the first loss
+        step = self.step
+        try:
+            while step < target:
+                value = one_step(ceiling)
+                if not value <= ceiling:  # NaN, inf or exploded: nothing was updated
+                    self.step = step
+                    self._record_loss(value)
+                    return
+                append(value)
+                step += 1
+                if first_pending:
+                    ceiling, first_pending = self._loss_ceiling(), False
+                if step % trace.stride == 0:
+                    trace.offer(step, values)
+                if clock() >= deadline:
+                    return
+        finally:
+            self.step = step
 
     def _finish_partial_step(self) -> None:
         while self.phase_index and self.divergence is None:
@@ -701,11 +850,8 @@ class SineFitTrainer:
         self._finish_partial_step()
         limit = self.config.steps - self.step if max_steps is None else max_steps
         target = first_step + max(0, limit)
-        deadline = started + seconds
-        clock = time.perf_counter
-        while self.step < target and self.divergence is None:
-            if not self._one_step() or clock() >= deadline:
-                break
+        if self.step < target and self.divergence is None:
+            self._run_steps(target, started + seconds)
         elapsed = time.perf_counter() - started
         self.seconds += elapsed
         return Progress(self.step, self.step - first_step, elapsed, self.loss, self.divergence)

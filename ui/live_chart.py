@@ -6,11 +6,15 @@ build exactly what a page sends. Every trace is cut to at most MAX_POINTS points
 
 from __future__ import annotations
 
+import base64
+import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 MAX_POINTS = 2000  # per trace sent to the browser
@@ -30,6 +34,19 @@ def downsample(values: Sequence[float] | np.ndarray, limit: int = MAX_POINTS, st
         return np.arange(start, start + count, dtype=np.int32), values
     index = np.linspace(0, count - 1, limit).round().astype(np.int32)
     return index + start, values[index]
+
+
+_TYPED_ARRAY_DTYPES = {"int32": "i4", "float32": "f4", "float64": "f8"}
+
+
+def typed_array(values: np.ndarray) -> dict | list:
+    """A 1-D array as plotly.js's typed-array spec, exactly what plotly's to_dict turns it into
+    (base64 of its bytes; an empty array stays []). Encoded once here, so plotly finds nothing to
+    deep-copy, inspect and convert on each of st.plotly_chart's passes over the figure."""
+    values = np.ascontiguousarray(values)
+    if values.size == 0:
+        return []
+    return {"dtype": _TYPED_ARRAY_DTYPES[values.dtype.name], "bdata": base64.b64encode(values).decode("ascii")}
 
 
 def smooth(values: Sequence[float] | np.ndarray, weight: float) -> np.ndarray:
@@ -70,9 +87,31 @@ def _hline(value: float, color: str, dash: str, label: str = "") -> tuple[dict, 
     return shape, notes
 
 
+@functools.lru_cache(maxsize=4)
+def _scatter_template(name: str) -> dict:
+    """The plotly template `name` cut to what a chart of scatter traces can use: its layout minus
+    the colorscales, and its scatter defaults. The rest (colorscales, defaults for heatmaps, tables,
+    candlesticks...) never touches a line chart, yet plotly would deep-copy and encode all of it on
+    every redraw of every chart: most of a redraw's server time (see bench/sinfit.py)."""
+    full = pio.templates[name].to_plotly_json()
+    layout = {k: v for k, v in full.get("layout", {}).items() if k not in ("colorscale", "coloraxis")}
+    data = {k: v for k, v in full.get("data", {}).items() if k == "scatter"}
+    return {"layout": layout, "data": data}
+
+
+def _template() -> dict | None:
+    """The current default template (Streamlit's, once st.plotly_chart is loaded) for scatter
+    charts; None leaves the choice to plotly (no default, or a Template object as default)."""
+    name = pio.templates.default
+    if not isinstance(name, str) or not name:
+        return None
+    return copy.deepcopy(_scatter_template(name))  # a figure may be changed later: never share
+
+
 def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, str]], log_y: bool = False) -> go.Figure:
     """Assemble without plotly's per-property validation (the dicts above are fixed and tested):
-    validating thousands of points on every redraw would cost more than the training chunk."""
+    validating thousands of points on every redraw would cost more than the training chunk.
+    Every trace here is a scatter, so the template is cut to what scatters use."""
     shapes, notes = [], []
     for value, color, dash, label in hlines:
         if value is not None and np.isfinite(value) and (value > 0 or not log_y):
@@ -82,6 +121,9 @@ def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, 
             shapes.append(shape)
             notes += note
     layout = {**layout, "shapes": shapes, "annotations": notes}
+    template = _template()
+    if template is not None:
+        layout["template"] = template
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
@@ -111,15 +153,17 @@ def history_figure(
     for index, curve in enumerate(curves):
         color = curve.color or PALETTE[index % len(PALETTE)]
         steps, raw = downsample(curve.values, start=curve.start)
+        steps, raw_y = typed_array(steps), typed_array(raw)
         if smoothing > 0:
             data.append(
-                dict(type="scatter", x=steps, y=raw, mode="lines", line=dict(color=color, width=1),
+                dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=1),
                      opacity=0.25, name=f"{curve.name} (raw)", showlegend=False, hoverinfo="skip")
             )
             _, smoothed = downsample(smooth(curve.values, smoothing), start=curve.start)
-            data.append(dict(type="scatter", x=steps, y=smoothed, mode="lines", line=dict(color=color, width=2), name=curve.name))
+            data.append(dict(type="scatter", x=steps, y=typed_array(smoothed), mode="lines",
+                             line=dict(color=color, width=2), name=curve.name))
         else:
-            data.append(dict(type="scatter", x=steps, y=raw, mode="lines", line=dict(color=color, width=2), name=curve.name))
+            data.append(dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=2), name=curve.name))
     guides = [(value, "#555", "dash", label) for value, label in hlines]
     return _figure(data, _layout(title, "step", y_title, log_y), guides, log_y)
 
@@ -142,13 +186,14 @@ def lines_figure(
         px, py, name = points
         _, px = downsample(px, POINTS_SHOWN)
         _, py = downsample(py, POINTS_SHOWN)
-        data.append(dict(type="scatter", x=px, y=py, mode="markers", name=name,
+        data.append(dict(type="scatter", x=typed_array(px), y=typed_array(py), mode="markers", name=name,
                          marker=dict(size=3, color="#9AA0A6", opacity=0.5)))
     _, xs = downsample(x, limit)
+    xs = typed_array(xs)
     for index, (name, ys) in enumerate(lines.items()):
         _, ys = downsample(ys, limit)
         color = PALETTE[index % len(PALETTE)]
-        data.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=name,
+        data.append(dict(type="scatter", x=xs, y=typed_array(ys), mode="lines", name=name,
                          line=dict(color=color, width=2, dash="dash" if name in dashed else "solid")))
     guides = [(value, PALETTE[i % len(PALETTE)], "dot", label) for i, (value, label) in enumerate(hlines)]
     return _figure(data, _layout(title, x_title, y_title), guides)

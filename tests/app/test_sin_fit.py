@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,6 +73,17 @@ def test_short_run_fills_the_charts_and_the_table(fit):
     table = frame_with(fit, "final loss")
     assert table["steps"].tolist() == [40] and table["final loss"].iloc[0] == pytest.approx(trainer.loss)
     assert "Loss of the chosen runs" in charts(fit)
+
+
+def test_charts_carry_only_the_template_parts_a_line_chart_uses(fit):
+    full = pio.templates[pio.templates.default].to_plotly_json()
+    specs = charts(fit)
+    assert specs
+    for spec in specs.values():
+        assert {trace["type"] for trace in spec["data"]} <= {"scatter"}
+        template = spec["layout"]["template"]
+        assert template["layout"]["colorway"] == full["layout"]["colorway"]
+        assert template["data"] == {"scatter": full["data"]["scatter"]}
 
 
 def test_stop_keeps_the_history_and_records_the_run(fit):

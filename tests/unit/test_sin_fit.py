@@ -273,6 +273,69 @@ def test_phases_one_at_a_time_equal_whole_steps():
     assert stepped.coefficients.tolist() == whole.coefficients.tolist()
 
 
+def phase_by_phase(config: SineFitConfig) -> SineFitTrainer:
+    """The same run one phase at a time: next_phase's path, which checks every loss as it comes."""
+    trainer = SineFitTrainer(config)
+    while not trainer.finished:
+        trainer.next_phase()
+    return trainer
+
+
+def same_run(a: SineFitTrainer, b: SineFitTrainer) -> None:
+    assert a.step == b.step
+    assert a.loss_history == b.loss_history  # bit for bit, not approx
+    assert a.coefficients.tolist() == b.coefficients.tolist()
+    assert a.gradients == b.gradients
+    assert a.divergence == b.divergence
+    assert a.coefficient_trace.steps == b.coefficient_trace.steps
+    assert a.coefficient_trace.values == b.coefficient_trace.values
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        small(variant="autograd"),
+        small(variant="autograd", power_typo=True),
+        small(variant="autograd", reduction="mean", lr=5e-3, degree=5),
+        small(variant="autograd", forget_zero_grad=True, lr=1e-7),
+        small(variant="nn"),
+        small(variant="nn", forget_zero_grad=True, lr=1e-7),
+        small(variant="optim", optimizer="rmsprop"),
+        small(variant="optim", optimizer="adam", forget_zero_grad=True),
+        small(variant="legendre"),
+        small(variant="numpy"),
+    ],
+    ids=lambda c: f"{c.variant}-{c.optimizer}-{c.reduction}-typo{c.power_typo:d}-forget{c.forget_zero_grad:d}",
+)
+def test_whole_steps_equal_phases_one_at_a_time(config):
+    """run() takes each loop's fused step; next_phase() its phase methods: the same run."""
+    same_run(trained(config), phase_by_phase(config))
+
+
+DIVERGING = [
+    SineFitConfig(variant="autograd", lr=5e-6, steps=3000),  # explodes after a few steps
+    SineFitConfig(variant="nn", lr=5e-6, steps=3000),
+    SineFitConfig(variant="optim", optimizer="momentum", lr=1e-4, steps=500),
+    SineFitConfig(variant="legendre", lr=1e-4, steps=500),
+    SineFitConfig(variant="numpy", lr=1e-4, steps=500),
+    SineFitConfig(variant="autograd", lr=1e-3, steps=500, forget_zero_grad=True),
+    SineFitConfig(variant="autograd", lr=10.0, degree=7, interval=(-10.0, 10.0), steps=50),  # inf at step 1
+]
+
+
+@pytest.mark.parametrize("config", DIVERGING, ids=lambda c: f"{c.variant}-lr{c.lr:g}")
+def test_divergence_is_caught_at_the_same_step_however_the_run_is_cut(config):
+    whole = SineFitTrainer(config)
+    whole.run(config.steps)
+    assert whole.divergence and f"step {whole.step}" in whole.divergence
+    same_run(whole, phase_by_phase(config))
+    chunked = SineFitTrainer(config)
+    while not chunked.finished:
+        chunked.run(3)
+    same_run(whole, chunked)
+    assert whole.run(5).steps_run == 0 and whole.step == chunked.step
+
+
 def test_forgetting_zero_grad_keeps_the_fit_swinging():
     lr = 0.5 * stable_lr(small(variant="nn"))
     zeroed = trained(small(variant="nn", lr=lr, steps=400))
