@@ -22,7 +22,7 @@ from core.sin_fit import SineFitConfig, SineFitTrainer, optimum_loss
 from ui.sin_fit_views import BUDGET_SECONDS, build_figures
 
 STEPS = 2000
-REPEATS = 5
+REPEATS = 9  # alternated pairs per listing; the median of 9 steadies a noisy 2-core box
 
 
 def plain_listing1() -> float:
