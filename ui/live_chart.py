@@ -78,12 +78,13 @@ class Curve:
     color: str | None = None
 
 
-def _hline(value: float, color: str, dash: str, label: str = "") -> tuple[dict, list[dict]]:
-    """A horizontal guide across the plot as a layout shape (+ its label), cheaper than add_hline."""
+def _hline(value: float, color: str, dash: str, label: str = "", log_y: bool = False) -> tuple[dict, list[dict]]:
+    """A horizontal guide across the plot as a layout shape (+ its label), cheaper than add_hline.
+    On a log axis plotly.js places a shape at the data value but an annotation at its log10."""
     shape = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=value, y1=value,
                  line=dict(color=color, dash=dash, width=1))
-    notes = [dict(xref="paper", x=1, xanchor="right", yref="y", y=value, yanchor="bottom",
-                  text=label, showarrow=False, font=dict(size=11, color=color))] if label else []
+    notes = [dict(xref="paper", x=1, xanchor="right", yref="y", y=float(np.log10(value)) if log_y else value,
+                  yanchor="bottom", text=label, showarrow=False, font=dict(size=11, color=color))] if label else []
     return shape, notes
 
 
@@ -115,9 +116,7 @@ def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, 
     shapes, notes = [], []
     for value, color, dash, label in hlines:
         if value is not None and np.isfinite(value) and (value > 0 or not log_y):
-            if log_y:
-                value = float(np.log10(value))  # shapes on a log axis are placed in log10 units
-            shape, note = _hline(value, color, dash, label)
+            shape, note = _hline(value, color, dash, label, log_y)
             shapes.append(shape)
             notes += note
     layout = {**layout, "shapes": shapes, "annotations": notes}

@@ -159,3 +159,17 @@ def test_page_through_the_app_navigation():
     at.switch_page("app_pages/sin_fit.py").run()
     assert not at.exception
     assert at.button(key="fit_train") is not None
+
+
+@pytest.mark.parametrize("log_y", [True, False])
+def test_the_optimum_line_sits_at_the_optimum_on_either_axis(fit, log_y):
+    """plotly.js puts a shape on a log axis at its data value but an annotation at its log10."""
+    fit.toggle(key="fit_log_y").set_value(log_y).run()
+    spec = charts(fit)["Loss per step"]
+    optimum = optimum_loss(SineFitConfig()).loss
+    assert spec["layout"]["yaxis"]["type"] == ("log" if log_y else "linear")
+    (line,) = spec["layout"]["shapes"]
+    assert line["y0"] == line["y1"] == pytest.approx(optimum)
+    (label,) = spec["layout"]["annotations"]
+    assert label["y"] == pytest.approx(np.log10(optimum) if log_y else optimum)
+    assert label["text"].startswith("optimum")
