@@ -400,7 +400,7 @@ def synthetic_signs(n_train: int = 1080, n_test: int = 120, seed: int = 0) -> Si
 
 
 # --------------------------------------------------------------------------------------------
-# Splits and augmentation
+# Splits
 # --------------------------------------------------------------------------------------------
 
 
@@ -433,94 +433,6 @@ def validation_split(
             "The validation split came out empty; use more images or a larger fraction."
         )
     return dataset.subset(train_index), dataset.subset(val_index)
-
-
-def make_augmentation(flip: bool = True, rotation: float = 0, color_jitter: float = 0):
-    """Random augmentation for batches of float images (B, 3, H, W), built from transforms.v2.
-
-    `flip` is the seed's RandomHorizontalFlip; `rotation` (degrees) adds RandomRotation;
-    `color_jitter` (0-1) adds ColorJitter of that brightness / contrast / saturation. The result
-    is called on a batch and draws fresh random parameters for every image in it (a v2 transform
-    called on a whole batch would flip all of it or none). Its `.transform` is the v2.Compose
-    for one image, as a Dataset would use it.
-    """
-    from torchvision.transforms import v2  # lazy: importing torchvision takes seconds
-
-    if rotation < 0 or rotation > 180:
-        raise SignsDataError("Rotation must be between 0 and 180 degrees.")
-    if color_jitter < 0 or color_jitter > 1:
-        raise SignsDataError("Colour jitter must be between 0 and 1.")
-    steps = []
-    if flip:
-        steps.append(v2.RandomHorizontalFlip(p=0.5))
-    if rotation:
-        steps.append(v2.RandomRotation(degrees=float(rotation)))
-    if color_jitter:
-        strength = float(color_jitter)
-        steps.append(v2.ColorJitter(brightness=strength, contrast=strength, saturation=strength))
-    if not steps:
-        steps.append(v2.Identity())
-    return BatchAugmentation(
-        v2.Compose(steps), flip=flip, rotation=rotation, color_jitter=color_jitter
-    )
-
-
-class BatchAugmentation:
-    """Apply a per-image v2 transform to every image of a batch with its own random draw."""
-
-    def __init__(self, transform, flip: bool, rotation: float, color_jitter: float):
-        self.transform = transform  # v2.Compose for one (3, H, W) image
-        self.flip, self.rotation, self.color_jitter = flip, rotation, color_jitter
-
-    @property
-    def is_identity(self) -> bool:
-        return not (self.flip or self.rotation or self.color_jitter)
-
-    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) float in [0, 1] -> the same shape, each image augmented on its own."""
-        if self.is_identity:
-            return batch
-        if batch.ndim == 3:
-            return self.transform(batch)
-        if self.flip and not self.rotation and not self.color_jitter:
-            # The same draw as RandomHorizontalFlip(p=0.5) per image, done in one step.
-            flipped = torch.rand(batch.shape[0], device=batch.device) < 0.5
-            out = batch.clone()
-            out[flipped] = batch[flipped].flip(-1)
-            return out
-        return torch.stack([self.transform(image) for image in batch])
-
-    def code(self) -> str:
-        """The torchvision lines that build this augmentation, for "Show code"."""
-        steps = []
-        if self.flip:
-            steps.append("    v2.RandomHorizontalFlip(p=0.5),")
-        if self.rotation:
-            steps.append(f"    v2.RandomRotation(degrees={float(self.rotation):g}),")
-        if self.color_jitter:
-            s = f"{float(self.color_jitter):g}"
-            steps.append(f"    v2.ColorJitter(brightness={s}, contrast={s}, saturation={s}),")
-        body = "\n".join(steps) if steps else "    # no augmentation"
-        return (
-            "from torchvision.transforms import v2\n\ntrain_transform = v2.Compose([\n"
-            + body
-            + "\n])"
-        )
-
-    def __repr__(self) -> str:
-        return f"BatchAugmentation({self.transform})"
-
-
-def contact_sheet(dataset: SignsDataset, per_class: int = 8, scale: int = 2) -> Image.Image:
-    """A picture with one row per class holding its first `per_class` images, `scale`x bigger."""
-    size = IMAGE_SIZE * scale
-    sheet = Image.new("RGB", (per_class * size, NUM_CLASSES * size), "white")
-    for label in range(NUM_CLASSES):
-        members = (dataset.labels == label).nonzero().flatten()[:per_class]
-        for column, index in enumerate(members.tolist()):
-            picture = Image.fromarray(dataset.images[index].permute(1, 2, 0).numpy())
-            sheet.paste(picture.resize((size, size), Image.NEAREST), (column * size, label * size))
-    return sheet
 
 
 # --------------------------------------------------------------------------------------------

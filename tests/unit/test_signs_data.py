@@ -16,12 +16,10 @@ from core.signs_data import (
     SignsData,
     SignsDataError,
     SignsDataset,
-    contact_sheet,
     draw_hands,
     load_signs,
     load_signs_bytes,
     load_signs_files,
-    make_augmentation,
     synthetic_signs,
     validation_split,
 )
@@ -168,11 +166,6 @@ def test_synthetic_refuses_huge_sets():
         synthetic_signs(n_train=10**7)
 
 
-def test_contact_sheet_has_a_row_per_class():
-    sheet = contact_sheet(synthetic_signs(24, 6, 0).train, per_class=3, scale=1)
-    assert sheet.size == (3 * 64, 6 * 64)
-
-
 # ---- validation split ----------------------------------------------------------------------
 
 
@@ -199,43 +192,6 @@ def test_validation_split_keeps_a_rare_class_on_both_sides():
 def test_validation_split_refuses_bad_fractions(fraction):
     with pytest.raises(SignsDataError, match="between 0 and 1"):
         validation_split(synthetic_signs(12, 6).train, fraction)
-
-
-# ---- augmentation --------------------------------------------------------------------------
-
-
-def test_flip_augmentation_flips_each_image_on_its_own():
-    from torchvision.transforms import v2
-
-    augment = make_augmentation(flip=True)
-    assert any(isinstance(step, v2.RandomHorizontalFlip) for step in augment.transform.transforms)
-    batch = synthetic_signs(64, 6, 0).train.float_images()
-    torch.manual_seed(0)
-    out = augment(batch)
-    assert out.shape == batch.shape
-    same = [torch.equal(o, b) for o, b in zip(out, batch, strict=True)]
-    mirrored = [torch.equal(o, b.flip(-1)) for o, b in zip(out, batch, strict=True)]
-    assert all(s or m for s, m in zip(same, mirrored, strict=True))
-    assert 10 < sum(mirrored) < 54  # some flipped, some not, in the same batch
-
-
-def test_rotation_and_jitter_keep_shape_and_range_and_vary_per_image():
-    augment = make_augmentation(flip=False, rotation=20, color_jitter=0.4)
-    batch = synthetic_signs(8, 6, 0).train.float_images()
-    torch.manual_seed(0)
-    out = augment(batch)
-    assert out.shape == batch.shape and out.dtype == torch.float32
-    assert out.min() >= 0 and out.max() <= 1
-    assert not torch.equal(out, batch)
-    assert "RandomRotation(degrees=20)" in augment.code() and "ColorJitter" in augment.code()
-    assert torch.equal(make_augmentation(flip=False)(batch), batch)
-
-
-def test_augmentation_refuses_bad_settings():
-    with pytest.raises(SignsDataError):
-        make_augmentation(rotation=-5)
-    with pytest.raises(SignsDataError):
-        make_augmentation(color_jitter=3)
 
 
 # ---- folder / zip / h5 readers ------------------------------------------------------------
