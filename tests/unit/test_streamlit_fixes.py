@@ -3,6 +3,7 @@ asyncio event loop, and its installation on Streamlit's own AppSession."""
 
 import asyncio
 import enum
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -48,10 +49,26 @@ def make_session_class():
 
 
 def drive(scenario):
+    """Run `scenario` on a fresh event loop in its own thread (pytest-playwright keeps a loop
+    running in the main thread once the e2e tests have run)."""
+
     async def main():
         return await scenario(make_session_class())
 
-    return asyncio.run(main())
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(main())
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def test_full_reruns_and_idle_sessions_start_at_once():
