@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torchviz import make_dot
 
@@ -400,6 +400,9 @@ def test_random_programs_graphs_and_gradients_match_torch(source):
     assert sum(n.kind == "op" for n in graph.nodes.values()) == \
         sum(not hasattr(fn, "variable") for fn in _grad_fns(root))
     assert to_dot(graph, step=1)
+    # Central differences of a sum near 1e10 (exp of exp, say) lose every digit of a small
+    # element's slope to rounding: such outputs test float64, not autograd.
+    assume(abs(root.item()) < 1e6)
     checks = finite_difference_check(
         lambda v: run_program(source, float64=True, stop_at_first_backward=True,
                               leaf_values={("a", 1): v["a"], ("b", 2): v["b"]},
