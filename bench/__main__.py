@@ -10,11 +10,11 @@ import pkgutil
 import sys
 from pathlib import Path
 
-NOT_BENCHMARKS = {"harness"}
+NOT_BENCHMARKS = {"report"}
 
 
 def benchmark_names() -> list[str]:
-    """The benchmarks in this package: every module with a main(), harness excepted."""
+    """The benchmarks in this package: every module with a main(), report excepted."""
     folder = Path(__file__).parent
     return sorted(
         info.name

@@ -17,7 +17,7 @@ import time
 import torch
 from torchviz import make_dot
 
-from bench.harness import emit
+from bench.report import emit
 from core.graph import draw, record_backward, trace
 from core.module_graphs import ModuleGraphConfig, run_module_graph
 

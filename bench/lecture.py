@@ -43,7 +43,8 @@ import time
 from dataclasses import dataclass, field
 
 from bench._st_client import StreamlitClient, StreamlitClientError
-from bench.harness import emit, streamlit_server
+from bench.report import emit
+from harness import streamlit_server
 
 SEAT_FIRST, SEAT_STRIDE = 1007, 29  # seat numbers 1007, 1036, ...: 4 digits, fit every seed widget
 RESHAPES = ["3, 4", "4, 3", "6, 2", "12", "2, 6", "1, 12", "12, 1", "2, 2, 3", "3, 2, 2"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from bench.harness import emit
+from bench.report import emit
 from core.classifier import ClassifierConfig, ClassifierTrainer, TensorData, evaluate, tensor_data
 from core.models import build_model
 from core.signs_data import synthetic_signs

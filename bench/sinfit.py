@@ -17,7 +17,7 @@ import plotly.io as pio
 import plotly.tools
 import torch
 
-from bench.harness import emit
+from bench.report import emit
 from core.sin_fit import SineFitConfig, SineFitTrainer, optimum_loss
 from ui.sin_fit_views import BUDGET_SECONDS, build_figures
 

@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 
-from bench.harness import CHROMIUM, CHROMIUM_ARGS, emit, streamlit_server, wait_for_script
+from bench.report import emit
+from harness import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_for_script
 
 ROUNDS = 3
 

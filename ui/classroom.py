@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.scheduling import TrainingSlots, default_capacity, threads_per_job
-from core.session_store import SessionStore
+from core.serving.scheduling import TrainingSlots, default_capacity, threads_per_job
+from core.serving.session_store import SessionStore
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
 # They are kept for a grace period after the tab closes; widget settings travel in the URL.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from bench.harness import (
+from harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     chromium_available,

@@ -3,7 +3,7 @@ broken zip."""
 
 from playwright.sync_api import expect
 
-from bench.harness import wait_for_script
+from harness import wait_for_script
 
 
 def open_signs(page, app_url):

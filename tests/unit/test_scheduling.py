@@ -1,8 +1,8 @@
-"""core.scheduling: slots, queue order, round-robin turns, forgetting students who left."""
+"""core.serving.scheduling: slots, queue order, round-robin turns, forgetting students who left."""
 
 import threading
 
-from core.scheduling import TrainingSlots, threads_per_job
+from core.serving.scheduling import TrainingSlots, threads_per_job
 
 
 class FakeClock:

@@ -1,7 +1,7 @@
-"""core.session_store: a closed tab's runs come back within the grace period, never to a
+"""core.serving.session_store: a closed tab's runs come back within the grace period, never to a
 second live session, and are forgotten afterwards."""
 
-from core.session_store import SessionStore
+from core.serving.session_store import SessionStore
 
 
 class World:

@@ -1,11 +1,8 @@
-"""Shared by benchmarks and e2e tests: a real `streamlit run` on a free loopback port, Chromium
-launch settings for Debian's browser, and JSON-line output."""
+"""A real `streamlit run app.py` on a free loopback port, for the e2e tests and the benchmarks."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,23 +11,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_available() -> bool:
-    """True when Debian's chromium is installed."""
-    return Path(CHROMIUM).exists()
+ROOT = Path(__file__).resolve().parent.parent  # the project's root, where app.py is
 
 
 def free_port() -> int:
@@ -38,11 +19,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def emit(record: dict) -> None:
-    """Print one JSON line and flush, so a reader sees progress as it happens."""
-    print(json.dumps(record), flush=True)
 
 
 def wait_for_health(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> float:
@@ -86,14 +62,3 @@ def streamlit_server(extra_args: list[str] | None = None, env: dict | None = Non
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def wait_for_script(page, timeout_ms: float = 60_000) -> None:
-    """Wait until the Streamlit app is mounted and no script run is in progress."""
-    page.wait_for_selector("[data-testid=stApp]", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => { const app = document.querySelector('[data-testid=stApp]');"
-        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
-        " && app.getAttribute('data-test-connection-state') === 'CONNECTED'; }",
-        timeout=timeout_ms,
-    )
