@@ -410,7 +410,11 @@ async def drive(url: str, options: Options) -> Hall:
 
 
 def run(options: Options) -> dict:
-    """Start the server, drive the sessions, return the headline figures."""
+    """Start the server, drive the sessions, return the headline figures.
+
+    Long because it is one measurement: the samplers, the server and the figures share one
+    `with` block, so the server's memory and health are read while the class runs.
+    """
     load_before = os.getloadavg()[0]
     flags = [f"--{item.split('=', 1)[0]}={item.split('=', 1)[1]}" for item in options.server_options]
     with streamlit_server(flags) as (url, process, _started), RssSampler(process.pid) as rss, HealthProbe(url) as health:

@@ -1,5 +1,7 @@
-"""`python -m bench startup`: seconds from `streamlit run` to the home page, and to the tensor
-inspector, interactive in Chromium, against `python -c "import torch"` timed in the same run.
+"""`python -m bench startup`: seconds from `streamlit run` to an interactive page, vs importing torch.
+
+Times the home page and the tensor inspector becoming interactive in Chromium, against
+`python -c "import torch"` timed in the same run.
 
 Goal: ratio = home_s / import_torch_s <= 1.0 (the home page never waits for torch).
 """

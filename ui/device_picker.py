@@ -1,5 +1,7 @@
-"""A device selectbox any page can use: cpu, each GPU with its name and memory, mps, and
-optionally "all GPUs (DataParallel)" when the server has several."""
+"""A device selectbox any page can use: cpu, each GPU with its name and memory, mps.
+
+Optionally "all GPUs (DataParallel)" when the server has several.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Fair sharing of the machine between students' training jobs: a fixed number of slots, a
-first-come queue for the rest, round-robin turns, and forgetting students who went away.
+"""The fair training queue: students' training jobs share the machine's cores in turns.
+
+A fixed number of slots, a first-come queue for the rest, round-robin turns, and forgetting
+students who went away.
 
 Pure Python (no streamlit) so it can be tested headless; the app keeps one instance per process.
 """

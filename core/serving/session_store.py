@@ -1,5 +1,7 @@
-"""Keeps a student's runs for a while after their tab closes, so reopening the page (the same
-link, with its private `sid`) finds them again; forgets them after a grace period.
+"""The store of closed tabs' work: a student's runs kept for a grace period after the tab closes.
+
+Reopening the page (the same link, with its private `sid`) finds them again; after the grace
+period they are forgotten.
 
 Pure Python: the app keeps one instance per process and tells it which sessions are alive.
 """
