@@ -21,9 +21,17 @@ def require(ok: bool, sentence: str, error: ErrorType = ValueError) -> None:
 
 
 def one_of(value: Any, choices: Iterable, sentence: str, error: ErrorType = ValueError) -> None:
-    """Raise `error` unless `value` is one of `choices`; `{choices}` in the sentence lists them."""
+    """Raise `error` unless `value` is one of `choices`; `{choices}` in the sentence lists them.
+
+    Only that placeholder is filled (no `str.format`), so the sentence may quote what the user
+    typed, braces included. A value that cannot be compared (unhashable, say) is not one of them.
+    """
     choices = list(choices)
-    require(value in choices, sentence.format(choices=", ".join(map(str, choices))), error)
+    try:
+        ok = value in choices
+    except TypeError:
+        ok = False
+    require(ok, sentence.replace("{choices}", ", ".join(map(str, choices))), error)
 
 
 def in_range(
