@@ -1,4 +1,4 @@
-"""The notebook code of a module graph: the same model, batch, loss and backward as plain PyTorch."""
+"""A module graph as notebook code: the same model, batch, loss and backward in plain PyTorch."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def _cnn_code(config: ModuleGraphConfig) -> str:
         "from torch import nn\n\n\n"
         f"{source}\n\n"
         f"torch.manual_seed({config.seed})\n"
-        "model = SignsCNN(num_classes=6)  # train mode: batch norm on batch statistics, dropout on\n"
+        "model = SignsCNN(num_classes=6)  "
+        "# train mode: batch norm on batch statistics, dropout on\n"
         f"x = torch.rand({config.batch}, 3, 64, 64)  # or a batch of SIGNS pictures in [0, 1]\n"
         f"y = torch.randint(0, 6, ({config.batch},))\n"
         f"{loss}\n"

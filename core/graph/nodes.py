@@ -1,4 +1,4 @@
-"""Reading torch's backward nodes: what is reachable, what each saved, the order autograd runs them."""
+"""Torch's backward nodes: which are reachable, what each saved, the order autograd runs them."""
 
 from __future__ import annotations
 

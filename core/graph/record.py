@@ -1,4 +1,4 @@
-"""Recording a backward pass: hooks on every node keep what arrived, what was sent, what was saved."""
+"""Recording backward(): hooks on every node keep what arrived, what it sent on, what it saved."""
 
 from __future__ import annotations
 
