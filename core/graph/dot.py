@@ -34,9 +34,30 @@ def to_dot(
         raise ValueError("direction must be 'LR' (left to right) or 'TB' (top to bottom).")
     lines = [_DOT_HEAD.format(direction)]
     append = lines.append
-    for node in graph.nodes.values():
+    record = _RECORD_ESCAPES
+    for node in graph.nodes.values():  # one loop, no calls per node: the page's hot path
         kind = node.kind
-        label = _label(node, show_values, step)
+        plain = _PLAIN_SHAPES.get(kind)
+        if plain is not None:  # a box with a title only
+            label = f'"{node.title.translate(_ESCAPES)}"{plain}'
+        else:  # a record: title and shape | data | grad
+            head = node.title
+            if node.shape is not None:
+                head = f"{head} {node.shape}" if head else str(node.shape)
+            label = '"{' + head.translate(record)
+            if show_values:
+                if node.data:
+                    label += " | data " + node.data.translate(record)
+                grad = node.grad
+                if step is not None and kind != "constant":
+                    grad = (
+                        node.step_grad or node.grad
+                        if node.step is not None and node.step <= step
+                        else ("?" if node.grad else "")
+                    )
+                if grad:
+                    label += " | grad " + grad.translate(record)
+            label += '}", shape=record'
         if step is not None and node.step is not None and node.step <= step:
             current = _is_current(graph, node, step)
             outline = (
@@ -52,33 +73,6 @@ def to_dot(
             append(f'"{source}" -> "{target}";')
     append("}")
     return "\n".join(lines)
-
-
-def _label(node: GraphNode, show_values: bool, step: int | None) -> str:
-    """A node's DOT label: a box with its title (ops, layers), or a record of its title and
-    shape | data | grad (tensors), the grad as it stands at backward step `step`."""
-    kind = node.kind
-    plain = _PLAIN_SHAPES.get(kind)
-    if plain is not None:  # a box with a title only
-        return f'"{node.title.translate(_ESCAPES)}"{plain}'
-    record = _RECORD_ESCAPES
-    head = node.title
-    if node.shape is not None:
-        head = f"{head} {node.shape}" if head else str(node.shape)
-    label = '"{' + head.translate(record)
-    if show_values:
-        if node.data:
-            label += " | data " + node.data.translate(record)
-        grad = node.grad
-        if step is not None and kind != "constant":
-            grad = (
-                node.step_grad or node.grad
-                if node.step is not None and node.step <= step
-                else ("?" if node.grad else "")
-            )
-        if grad:
-            label += " | grad " + grad.translate(record)
-    return label + '}", shape=record'
 
 
 def _is_current(graph: Graph, node: GraphNode, step: int) -> bool:

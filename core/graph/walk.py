@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from core.graph.formatting import format_tensor, holds_grad
+from core.graph.formatting import format_tensor
 from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode
 from core.graph.nodes import SAVED_PREFIX, saved_attributes
 from core.graph.steps import attach_steps
@@ -71,7 +71,8 @@ def trace(
             data = grad = ""
             if values:
                 data = format_tensor(obj)
-                if holds_grad(obj):
+                # formatting.holds_grad(obj), written out: this runs for every node
+                if obj.requires_grad and (obj.is_leaf or obj.retains_grad):
                     grad = format_tensor(obj.grad)
             nodes[node_id] = GraphNode(
                 node_id, kind, title_of.get(id(obj), ""), tuple(obj.shape), data, grad
