@@ -1,5 +1,4 @@
-"""nn.Module graphs for the autograd page: a Linear layer, an MLP or the SIGNS page's CNN, one
-batch, one loss.
+"""nn.Module graphs for the autograd page: a Linear layer, an MLP or the SIGNS CNN, one loss.
 
 `run_module_graph(config)` builds the model from a seed (without touching the global RNG), runs
 one forward pass and `loss.backward()` under the recorder of core.graph, and returns everything
