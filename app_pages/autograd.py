@@ -5,7 +5,8 @@ import streamlit as st
 
 from core.expressions import LIMITS, to_pytorch_code
 from core.graph import trace
-from ui import autograd_views as views
+from ui.autograd import graph_view, program_editor, settings, tables
+from ui.autograd.module_section import module_section
 
 st.title("🕸️ Autograd graph")
 st.markdown(
@@ -14,21 +15,26 @@ st.markdown(
     "leaves and leaves each leaf's gradient in `.grad`. Pick a preset or type your own lines."
 )
 
-views.load_settings()
-mode = st.radio("Trace", views.MODES, horizontal=True, key="ag_mode",
-                label_visibility="collapsed")
-views.share()
+settings.load_settings()
+mode = st.radio(
+    "Trace", settings.MODES, horizontal=True, key="ag_mode", label_visibility="collapsed"
+)
+settings.share()
 
 if mode == "An nn.Module":
-    options = views.graph_options()
-    views.module_section(options)
+    options = graph_view.graph_options()
+    module_section(options)
     st.stop()
 
-views.preset_buttons()
+program_editor.preset_buttons()
 editor, help_column = st.columns([3, 2])
 with editor:
-    source = st.text_area("Program", key="ag_source", height=230,
-                          help="Python syntax, PyTorch names. Ctrl+Enter runs it.")
+    source = st.text_area(
+        "Program",
+        key="ag_source",
+        height=230,
+        help="Python syntax, PyTorch names. Ctrl+Enter runs it.",
+    )
     seed_column, run_column = st.columns([1, 1])
     seed = seed_column.number_input("Seed for rand/randn", 0, 10_000, key="ag_seed")
     run_column.button("Run", key="ag_run", type="primary", width="stretch")
@@ -48,27 +54,33 @@ with help_column:
         "so their gradients show."
     )
 
-views.preset_idea(source)
-program, error = views.run_cached(source, int(seed))
+program_editor.preset_idea(source)
+program, error = program_editor.run_cached(source, int(seed))
 if error is not None:
-    views.show_error(error, source)
+    program_editor.show_error(error, source)
 if program is None:
     st.stop()
 
-options = views.graph_options()
-chosen = views.choose_root(program)
+options = graph_view.graph_options()
+chosen = graph_view.choose_root(program)
 if chosen is None:
     st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
     st.stop()
 label, root = chosen
-graph = trace(root, program.named_tensors(), program.backward_for(root), options["show_saved"],
-              int(options["max_nodes"]), values=options["show_values"])
-views.draw_graph(graph, options)
+graph = trace(
+    root,
+    program.named_tensors(),
+    program.backward_for(root),
+    options["show_saved"],
+    int(options["max_nodes"]),
+    values=options["show_values"],
+)
+graph_view.draw_graph(graph, options)
 
 variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])
 with variables_tab:
-    views.variables_table(program)
+    tables.variables_table(program)
 with check_tab:
-    views.gradient_check(program)
+    tables.gradient_check(program)
 with code_tab:
     st.code(to_pytorch_code(program, seed=int(seed)), language="python")

@@ -19,7 +19,7 @@ from torchviz import make_dot
 
 from bench.report import emit
 from core.graph import draw, record_backward, trace
-from core.module_graphs import ModuleGraphConfig, run_module_graph
+from core.graph.modules import ModuleGraphConfig, run_module_graph
 
 REPEATS = 25
 
@@ -45,7 +45,7 @@ def _deep_case(layers: int = 60):
 
 
 def _page_draw(graph, show_values: bool):
-    """What ui.autograd_views.draw_graph computes: the step slider starts at the last step."""
+    """What ui.autograd.graph_view.draw_graph computes: the step slider starts at the last step."""
     step = len(graph.steps) if graph.recorded and graph.steps else None
     return draw(graph, show_values, "TB", step)
 

@@ -3,9 +3,9 @@ sentences and the page keeps working, the tables and the nn.Module graphs render
 
 import pytest
 
-from core.autograd_presets import PRESETS, PRESETS_BY_KEY
 from core.expressions import run_program
 from core.graph import ACTIVE, DONE
+from core.graph.presets import PRESETS, PRESETS_BY_KEY
 
 PAGE = "app_pages/autograd.py"
 

@@ -16,7 +16,6 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.autograd_presets import PRESETS
 from core.expressions import (
     FUNCTIONS,
     LIMITS,
@@ -28,6 +27,7 @@ from core.expressions import (
     run_program,
     to_pytorch_code,
 )
+from core.graph.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torchviz import make_dot
 
-from core.autograd_presets import PRESETS
 from core.expressions import ExpressionError, run_program
 from core.graph import (
     ACTIVE,
@@ -24,14 +23,11 @@ from core.graph import (
     to_dot,
     trace,
 )
+from core.graph.module_code import module_code
+from core.graph.module_view import collapse_module_graph
+from core.graph.modules import ModuleGraphConfig, check_module_gradients, run_module_graph
+from core.graph.presets import PRESETS
 from core.models import SignsCNN
-from core.module_graphs import (
-    ModuleGraphConfig,
-    check_module_gradients,
-    collapse_module_graph,
-    module_code,
-    run_module_graph,
-)
 
 
 def _grad_fns(tensor):

@@ -1,40 +1,36 @@
-"""nn.Module graphs for the autograd page: a Linear layer, an MLP or the SIGNS page's CNN, one
-batch, one loss.
+"""nn.Module graphs for the autograd page: a Linear layer, an MLP or the SIGNS CNN, one loss.
 
 `run_module_graph(config)` builds the model from a seed (without touching the global RNG), runs
 one forward pass and `loss.backward()` under the recorder of core.graph, and returns everything
 the page draws: the loss, the recording and the names of parameters and layer outputs.
-`collapse_module_graph` draws each layer (or each block of layers) as one box when the whole
-graph has more nodes than the page's cap.
+`ModuleGraph.groups` says which nodes make up each layer (or block of layers), so that
+core.graph.module_view can draw each as one box.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core import models
-from core.graph import (
-    BackwardPass,
-    GradientCheck,
-    Graph,
-    collapse,
-    finite_difference_check,
-    record_backward,
-)
+from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
+from core.models import NUM_CLASSES
+from core.models import build_model as build_signs_model
 from core.signs_data import draw_hands
+from core.validation import require
 
-MODELS = {
-    "linear": "nn.Linear",
-    "mlp": "MLP (Linear → ReLU → … → Linear)",
-    "signs_cnn": "SIGNS CNN (the SIGNS page's course CNN)",
-}
+MODELS = ("linear", "mlp", "signs_cnn")  # the page names them (ui.autograd.module_section)
 SIZED_MODELS = ("linear", "mlp")  # models whose sizes the config sets (the CNN's are fixed)
-LOSSES = {"mse": "MSELoss", "cross_entropy": "CrossEntropyLoss"}
+LOSSES = ("mse", "cross_entropy")
+SIZE_RANGES = [
+    ("in_features", 1, 64),
+    ("hidden", 1, 64),
+    ("layers", 2, 8),
+    ("out_features", 1, 16),
+    ("batch", 1, 64),
+]  # (field, lowest, highest)
 
 
 @dataclass(frozen=True)
@@ -52,22 +48,30 @@ class ModuleGraphConfig:
     seed: int = 0  # seeds the weights and the data
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"Unknown model '{self.model}'. Pick one of: {', '.join(MODELS)}.")
-        if self.loss not in LOSSES:
-            raise ValueError(f"Unknown loss '{self.loss}'. Pick one of: {', '.join(LOSSES)}.")
-        for name, low, high in [("in_features", 1, 64), ("hidden", 1, 64), ("layers", 2, 8),
-                                ("out_features", 1, 16), ("batch", 1, 64)]:
+        # require, not one_of: the sentence holds the user's value, which may contain braces
+        require(
+            self.model in MODELS, f"Unknown model '{self.model}'. Pick one of: {', '.join(MODELS)}."
+        )
+        require(
+            self.loss in LOSSES, f"Unknown loss '{self.loss}'. Pick one of: {', '.join(LOSSES)}."
+        )
+        for name, low, high in SIZE_RANGES:
             value = getattr(self, name)
-            if not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be a whole number from {low} to {high}; "
-                                 f"got {value!r}.")
-        if self.model == "signs_cnn" and self.batch < 2:
-            raise ValueError("The SIGNS CNN has batch norm, which needs at least 2 pictures in a "
-                             "batch while training: set the batch to 2 or more.")
-        if self.loss == "cross_entropy" and self.out_features < 2 and self.model in SIZED_MODELS:
-            raise ValueError("Cross-entropy needs at least 2 classes: set out_features to 2 "
-                             "or more.")
+            require(
+                isinstance(value, int) and low <= value <= high,
+                f"{name} must be a whole number from {low} to {high}; got {value!r}.",
+            )
+        require(
+            self.model != "signs_cnn" or self.batch >= 2,
+            "The SIGNS CNN has batch norm, which needs at least 2 pictures in a batch while "
+            "training: set the batch to 2 or more.",
+        )
+        require(
+            self.loss != "cross_entropy"
+            or self.out_features >= 2
+            or self.model not in SIZED_MODELS,
+            "Cross-entropy needs at least 2 classes: set out_features to 2 or more.",
+        )
 
 
 @dataclass
@@ -142,24 +146,12 @@ def _describe(module: nn.Module) -> str:
     return type(module).__name__
 
 
-def collapse_module_graph(graph: ModuleGraph, whole: Graph,
-                          max_nodes: int) -> tuple[Graph, str] | None:
-    """`whole` (the full trace of `graph.loss`) with each layer drawn as one box, or each block
-    of layers when that is still too many: the finest grouping that fits under `max_nodes`, and
-    what one box is ("layer" or "block of layers"). None when even the coarsest does not fit."""
-    for depth in graph.depths():
-        collapsed = collapse(whole, graph.groups(depth), max_nodes)
-        if not collapsed.truncated:
-            return collapsed, "layer" if depth is None else "block of layers"
-    return None
-
-
 def build_model(config: ModuleGraphConfig) -> nn.Module:
     """The model of `config`, with weights drawn from its seed (PyTorch's default ranges)."""
     if config.model == "signs_cnn":  # the SIGNS page's own class and its default init
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            return models.build_model("signs_cnn")
+            return build_signs_model("signs_cnn")
     if config.model == "linear":
         model = nn.Sequential()
         model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
@@ -175,7 +167,7 @@ def build_model(config: ModuleGraphConfig) -> nn.Module:
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.Linear):
-                bound = module.in_features ** -0.5  # nn.Linear's default range
+                bound = module.in_features**-0.5  # nn.Linear's default range
                 module.weight.uniform_(-bound, bound, generator=generator)
                 module.bias.uniform_(-bound, bound, generator=generator)
     return model
@@ -186,11 +178,11 @@ def make_batch(config: ModuleGraphConfig) -> tuple[torch.Tensor, torch.Tensor]:
     SIGNS pictures (batch, 3, 64, 64) in [0, 1] with their labels (one-hot for MSE)."""
     generator = torch.Generator().manual_seed(config.seed + 1)
     if config.model == "signs_cnn":
-        labels = torch.randint(0, models.NUM_CLASSES, (config.batch,), generator=generator)
+        labels = torch.randint(0, NUM_CLASSES, (config.batch,), generator=generator)
         inputs = draw_hands(labels.tolist(), seed=config.seed).float() / 255.0
         if config.loss == "cross_entropy":
             return inputs, labels
-        return inputs, F.one_hot(labels, models.NUM_CLASSES).float()
+        return inputs, F.one_hot(labels, NUM_CLASSES).float()
     inputs = torch.randn(config.batch, config.in_features, generator=generator)
     if config.loss == "cross_entropy":
         targets = torch.randint(0, config.out_features, (config.batch,), generator=generator)
@@ -199,8 +191,9 @@ def make_batch(config: ModuleGraphConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return inputs, targets
 
 
-def _loss(config: ModuleGraphConfig, prediction: torch.Tensor,
-          targets: torch.Tensor) -> torch.Tensor:
+def _loss(
+    config: ModuleGraphConfig, prediction: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
     if config.loss == "cross_entropy":
         return F.cross_entropy(prediction, targets)
     return F.mse_loss(prediction, targets)
@@ -221,6 +214,7 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
             output.retain_grad()
             outputs[f"{name} out"] = output
             layers.append((name, module, args[0], output))
+
         handles.append(module.register_forward_hook(keep))
     try:
         with torch.random.fork_rng(devices=[]):  # dropout's mask, from the seed
@@ -231,8 +225,13 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
             handle.remove()
     loss = _loss(config, prediction, targets)
     recorded = record_backward(loss)
-    names = {"x": inputs, "target": targets, **dict(model.named_parameters()), **outputs,
-             "loss": loss}
+    names = {
+        "x": inputs,
+        "target": targets,
+        **dict(model.named_parameters()),
+        **outputs,
+        "loss": loss,
+    }
     return ModuleGraph(config, model, inputs, targets, loss, recorded, names, layers)
 
 
@@ -250,61 +249,3 @@ def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[G
 
     leaves = {name: p.detach().double() for name, p in graph.model.named_parameters()}
     return finite_difference_check(loss, leaves, max_elements=max_elements)
-
-
-def module_code(config: ModuleGraphConfig) -> str:
-    """The same model, batch, loss and backward as plain PyTorch for a notebook."""
-    if config.model == "signs_cnn":
-        return _cnn_code(config)
-    if config.model == "linear":
-        layers = [f"nn.Linear({config.in_features}, {config.out_features})"]
-    else:
-        layers, width = [], config.in_features
-        for _ in range(1, config.layers):
-            layers += [f"nn.Linear({width}, {config.hidden})", "nn.ReLU()"]
-            width = config.hidden
-        layers.append(f"nn.Linear({width}, {config.out_features})")
-    body = ",\n    ".join(layers)
-    if config.loss == "cross_entropy":
-        target = f"y = torch.randint(0, {config.out_features}, ({config.batch},))"
-        loss = "loss = nn.CrossEntropyLoss()(model(x), y)"
-    else:
-        target = f"y = torch.randn({config.batch}, {config.out_features})"
-        loss = "loss = nn.MSELoss()(model(x), y)"
-    return (
-        "import torch\n"
-        "from torch import nn\n\n"
-        f"torch.manual_seed({config.seed})\n"
-        f"model = nn.Sequential(\n    {body},\n)\n"
-        f"x = torch.randn({config.batch}, {config.in_features})\n"
-        f"{target}\n"
-        f"{loss}\n"
-        "loss.backward()\n\n"
-        "for name, p in model.named_parameters():\n"
-        "    print(name, tuple(p.shape), p.grad)\n\n"
-        "# The graph picture (pip install torchviz):\n"
-        "# from torchviz import make_dot; make_dot(loss, dict(model.named_parameters()))\n"
-    )
-
-
-def _cnn_code(config: ModuleGraphConfig) -> str:
-    source = inspect.getsource(models.SignsCNN)  # self-contained: needs only torch and nn
-    if config.loss == "cross_entropy":
-        loss = "loss = nn.CrossEntropyLoss()(model(x), y)"
-    else:
-        loss = "loss = nn.MSELoss()(model(x), nn.functional.one_hot(y, 6).float())"
-    return (
-        "import torch\n"
-        "from torch import nn\n\n\n"
-        f"{source}\n\n"
-        f"torch.manual_seed({config.seed})\n"
-        "model = SignsCNN(num_classes=6)  # train mode: batch norm on batch statistics, dropout on\n"
-        f"x = torch.rand({config.batch}, 3, 64, 64)  # or a batch of SIGNS pictures in [0, 1]\n"
-        f"y = torch.randint(0, 6, ({config.batch},))\n"
-        f"{loss}\n"
-        "loss.backward()\n\n"
-        "for name, p in model.named_parameters():\n"
-        "    print(name, tuple(p.shape), p.grad.norm())\n\n"
-        "# The graph picture (pip install torchviz):\n"
-        "# from torchviz import make_dot; make_dot(loss, dict(model.named_parameters()))\n"
-    )

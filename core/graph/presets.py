@@ -22,16 +22,15 @@ class Preset:
 
 PRESETS = [
     Preset(
-        "add", "y = x + 2",
+        "add",
+        "y = x + 2",
         "The seed's first graph: x needs grad, so y = x + 2 gets a grad_fn (AddBackward0). "
         "Summing gives backward() a single number to start from.",
-        "x = torch.ones(5, requires_grad=True)\n"
-        "y = x + 2\n"
-        "z = y.sum()\n"
-        "z.backward()\n",
+        "x = torch.ones(5, requires_grad=True)\ny = x + 2\nz = y.sum()\nz.backward()\n",
     ),
     Preset(
-        "mean", "b·b·4, mean",
+        "mean",
+        "b·b·4, mean",
         "The seed's worked example: d = mean(4 (a + 2)²), so d.backward() leaves "
         "a.grad = 8 (a + 2) / 3.",
         "a = torch.rand(3, requires_grad=True)\n"
@@ -41,7 +40,8 @@ PRESETS = [
         "d.backward()\n",
     ),
     Preset(
-        "linreg", "Linear regression step",
+        "linreg",
+        "Linear regression step",
         "One step of fitting y = w·x: forward, loss, backward, then an SGD update of w inside "
         "no_grad() and zeroing the gradient, as in the seed's training loop.",
         "x = torch.tensor([1.0, 2.0, 3.0, 4.0])\n"
@@ -55,7 +55,8 @@ PRESETS = [
         "w.grad.zero_()\n",
     ),
     Preset(
-        "neuron", "Neuron relu(w·x + b)",
+        "neuron",
+        "Neuron relu(w·x + b)",
         "A single neuron: a weighted sum plus a bias through ReLU. The gradient only flows "
         "back where the ReLU was active.",
         "x = torch.tensor([1.0, -2.0, 3.0])\n"
@@ -66,7 +67,8 @@ PRESETS = [
         "out.backward()\n",
     ),
     Preset(
-        "mlp", "2-layer MLP + loss",
+        "mlp",
+        "2-layer MLP + loss",
         "A tiny two-layer network written out by hand: x @ W1 + b1, ReLU, @ W2 + b2, then an "
         "MSE loss against a target.",
         "x = torch.randn(4, 3)\n"
@@ -81,26 +83,24 @@ PRESETS = [
         "loss.backward()\n",
     ),
     Preset(
-        "nograd_error", "Error: no grad",
+        "nograd_error",
+        "Error: no grad",
         "The seed's error: nothing here requires grad, so there is no graph for backward() "
         "to follow.",
-        "a = torch.zeros(3)\n"
-        "b = a * 2\n"
-        "c = b.sum()\n"
-        "c.backward()\n",
+        "a = torch.zeros(3)\nb = a * 2\nc = b.sum()\nc.backward()\n",
         fails=True,
     ),
     Preset(
-        "nonscalar_error", "Error: non-scalar",
+        "nonscalar_error",
+        "Error: non-scalar",
         "backward() on a tensor with several elements needs to be told how to weigh them: "
         "reduce it with .sum() or pass a gradient.",
-        "x = torch.ones(5, requires_grad=True)\n"
-        "y = x * 3\n"
-        "y.backward()\n",
+        "x = torch.ones(5, requires_grad=True)\ny = x * 3\ny.backward()\n",
         fails=True,
     ),
     Preset(
-        "accumulate", "Gradients accumulate",
+        "accumulate",
+        "Gradients accumulate",
         "Two backward() calls add up in .grad (the seed's loop prints 3 then 6) until "
         "zero_() resets it.",
         "weights = torch.ones(4, requires_grad=True)\n"
@@ -113,7 +113,8 @@ PRESETS = [
         "weights.grad.zero_()\n",
     ),
     Preset(
-        "cut", "detach() and no_grad()",
+        "cut",
+        "detach() and no_grad()",
         "Three ways to stop tracking: detach() returns a tensor outside the graph, no_grad() "
         "builds nothing, so only the path through b reaches x.",
         "x = torch.randn(3, requires_grad=True)\n"
@@ -125,7 +126,8 @@ PRESETS = [
         "out.backward()\n",
     ),
     Preset(
-        "inplace_error", "Error: in-place change",
+        "inplace_error",
+        "Error: in-place change",
         "exp() saves its output for backward; changing that output in place afterwards "
         "breaks the gradient, and autograd notices.",
         "a = torch.tensor([0.5, 1.0, 1.5], requires_grad=True)\n"
@@ -136,7 +138,8 @@ PRESETS = [
         fails=True,
     ),
     Preset(
-        "softmax", "Softmax + cross-entropy",
+        "softmax",
+        "Softmax + cross-entropy",
         "Class scores through cross_entropy (log_softmax + negative log-likelihood): the "
         "gradient is softmax minus the one-hot target, divided by the batch size.",
         "logits = torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)\n"

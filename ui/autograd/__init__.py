@@ -1,0 +1,1 @@
+"""The autograd page's Streamlit pieces: settings, program editor, graph, tables, nn.Modules."""
