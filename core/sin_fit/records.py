@@ -1,5 +1,4 @@
-"""What a sin-fit run reports: Progress of a call, a PhaseReport per anatomy click, the
-coefficients' thinned trace."""
+"""What a sin-fit run reports: Progress per call, PhaseReport per click, the coefficient trace."""
 
 from __future__ import annotations
 

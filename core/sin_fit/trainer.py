@@ -95,13 +95,15 @@ class SineFitTrainer:
     def _record_loss(self, value: float) -> bool:
         """Append the loss; return False (and explain) when it shows divergence."""
         if not math.isfinite(value):
-            self.divergence = self._explain(f"the loss became {value}")
+            self.divergence = explain_divergence(self.config, self.step, f"the loss became {value}")
             return False
         self.loss_history.append(value)
         first = self.loss_history[0]
         if value > EXPLODE_FACTOR * max(first, 1e-12) and len(self.loss_history) > 1:
-            self.divergence = self._explain(
-                f"the loss grew to {value:.3g}, more than {EXPLODE_FACTOR:,.0f}× its first value {first:.3g}"
+            self.divergence = explain_divergence(
+                self.config,
+                self.step,
+                f"the loss grew to {value:.3g}, more than {EXPLODE_FACTOR:,.0f}× its first value {first:.3g}",
             )
             return False
         return True
@@ -112,9 +114,6 @@ class SineFitTrainer:
         if not self.loss_history:
             return sys.float_info.max
         return min(EXPLODE_FACTOR * max(self.loss_history[0], 1e-12), sys.float_info.max)
-
-    def _explain(self, what: str) -> str:
-        return explain_divergence(self.config, self.step, what)
 
     def next_phase(self) -> PhaseReport:
         """Run the next phase of the current step (anatomy mode) and report the parameters after it."""

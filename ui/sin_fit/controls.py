@@ -12,6 +12,11 @@ from core.sin_fit import OPTIMIZERS, PRESETS, TARGETS, VARIANTS, SineFitConfig
 from ui.classroom import load_settings_from_url
 
 LR_CHOICES = [float(f"{m}e{e}") for e in range(-8, 0) for m in (1, 2, 5)] + [1.0]
+# Adam's two beta sliders: label, range, step, number format, widget key
+ADAM_BETAS = (
+    ("Adam beta1", 0.0, 0.999, 0.001, "%.3f", "fit_beta1"),
+    ("Adam beta2", 0.9, 0.9999, 0.0001, "%.4f", "fit_beta2"),
+)
 VARIANT_LABELS = {
     "numpy": "NumPy, gradients by hand",
     "autograd": "raw tensors + autograd",
@@ -113,24 +118,10 @@ def _loop_settings() -> tuple[str, str]:
         st.slider(
             "Momentum", 0.0, 0.99, step=0.01, key="fit_momentum", disabled=not uses["momentum"]
         )
-        st.slider(
-            "Adam beta1",
-            0.0,
-            0.999,
-            step=0.001,
-            format="%.3f",
-            key="fit_beta1",
-            disabled=not uses["adam"],
-        )
-        st.slider(
-            "Adam beta2",
-            0.9,
-            0.9999,
-            step=0.0001,
-            format="%.4f",
-            key="fit_beta2",
-            disabled=not uses["adam"],
-        )
+        for label, low, high, step, number, key in ADAM_BETAS:
+            st.slider(
+                label, low, high, step=step, format=number, key=key, disabled=not uses["adam"]
+            )
     return variant, optimizer
 
 
