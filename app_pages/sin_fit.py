@@ -102,9 +102,8 @@ smoothing = view_right.slider(
 @st.fragment(run_every=live_tick(state.fit_training, TICK_SECONDS))
 def live_panel() -> None:
     trainer = state.fit_trainer
-    queued = (
-        state.fit_training and not training_turn()
-    )  # a fair share of the server (ui/classroom.py)
+    # training takes turns for a fair share of the server (ui/classroom.py)
+    queued = state.fit_training and not training_turn()
     if state.fit_training and not queued:
         progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
         if progress is not None:
