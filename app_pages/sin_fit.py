@@ -2,20 +2,13 @@
 
 import streamlit as st
 
-from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, optimum_loss
-from core.sin_fit_export import export_script
+from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, export_script, optimum_loss
 from ui.classroom import end_training_turn, exclusive_chunk, live_tick, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
-from ui.sin_fit_controls import SHARED_KEYS, load_preset, settings_sidebar
-from ui.sin_fit_views import (
-    BUDGET_SECONDS,
-    TICK_SECONDS,
-    anatomy,
-    charts,
-    config_notes,
-    progress_and_metrics,
-    run_record,
-)
+from ui.sin_fit.anatomy import anatomy
+from ui.sin_fit.controls import SHARED_KEYS, config_notes, load_preset, settings_sidebar
+from ui.sin_fit.live import BUDGET_SECONDS, TICK_SECONDS, charts, progress_and_metrics
+from ui.sin_fit.runs import run_record
 
 st.title("📈 sin(x) fit")
 st.markdown(
@@ -24,7 +17,10 @@ st.markdown(
     "`autograd.Function`. Watch the loss fall towards the exact least-squares optimum."
 )
 st.selectbox(
-    "Start from a preset", ["—", *PRESETS], key="fit_preset", on_change=load_preset,
+    "Start from a preset",
+    ["—", *PRESETS],
+    key="fit_preset",
+    on_change=load_preset,
     help="Loads the settings of one of the seed's listings or a classic mistake. Then press Train.",
 )
 
@@ -70,7 +66,9 @@ elif state.fit_trainer.config != config:
     new_trainer()
 
 train, stop, reset, step_once = st.columns(4)
-if train.button("▶ Train", key="fit_train", type="primary", width="stretch", disabled=state.fit_training):
+if train.button(
+    "▶ Train", key="fit_train", type="primary", width="stretch", disabled=state.fit_training
+):
     if state.fit_trainer.finished:
         new_trainer()
     state.fit_training = True
@@ -91,7 +89,12 @@ config_notes(config)
 view_left, view_right = st.columns(2)
 log_y = view_left.toggle("Log-scale loss", value=True, key="fit_log_y")
 smoothing = view_right.slider(
-    "Smoothing (de-biased moving average)", 0.0, 0.99, 0.0, step=0.01, key="fit_smoothing",
+    "Smoothing (de-biased moving average)",
+    0.0,
+    0.99,
+    0.0,
+    step=0.01,
+    key="fit_smoothing",
     help="Averages the loss over recent steps; the raw values stay faint behind the curve.",
 )
 
@@ -99,7 +102,8 @@ smoothing = view_right.slider(
 @st.fragment(run_every=live_tick(state.fit_training, TICK_SECONDS))
 def live_panel() -> None:
     trainer = state.fit_trainer
-    queued = state.fit_training and not training_turn()  # a fair share of the server (ui/classroom.py)
+    # training takes turns for a fair share of the server (ui/classroom.py)
+    queued = state.fit_training and not training_turn()
     if state.fit_training and not queued:
         progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
         if progress is not None:
@@ -122,11 +126,15 @@ with st.expander("🔬 Training-loop anatomy: one phase at a time"):
         "**step**. Click through them and watch each parameter's value and `.grad`."
     )
     st.toggle(
-        "Forget zero_grad", key="fit_forget", disabled=config.variant == "numpy",
+        "Forget zero_grad",
+        key="fit_forget",
+        disabled=config.variant == "numpy",
         help="Skips clearing the gradients: each backward() adds to the old ones, so the steps "
         "grow and the fit swings. Changing this starts a fresh run.",
     )
-    if st.button("Next phase ▶", key="fit_phase", disabled=state.fit_training or state.fit_trainer.finished):
+    if st.button(
+        "Next phase ▶", key="fit_phase", disabled=state.fit_training or state.fit_trainer.finished
+    ):
         state.fit_phase_report = state.fit_trainer.next_phase()
     anatomy(state.fit_trainer, state.fit_phase_report)
 
@@ -136,7 +144,12 @@ show_runs(state.fit_runs, prefix="fit_", log_y=log_y)
 with st.expander("🐍 Show the code (a runnable script for these settings)"):
     script = export_script(config)
     st.download_button(
-        "Download sin_fit.py", script, file_name="sin_fit.py", mime="text/x-python", key="fit_export", icon="⬇️"
+        "Download sin_fit.py",
+        script,
+        file_name="sin_fit.py",
+        mime="text/x-python",
+        key="fit_export",
+        icon="⬇️",
     )
     st.code(script, language="python")
 

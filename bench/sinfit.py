@@ -19,7 +19,7 @@ import torch
 
 from bench.report import emit
 from core.sin_fit import SineFitConfig, SineFitTrainer, optimum_loss
-from ui.sin_fit_views import BUDGET_SECONDS, build_figures
+from ui.sin_fit.live import BUDGET_SECONDS, build_figures
 
 STEPS = 2000
 REPEATS = 9  # alternated pairs per listing; the median of 9 steadies a noisy 2-core box

@@ -18,11 +18,11 @@ from core.sin_fit import (
     SineFitConfig,
     SineFitError,
     SineFitTrainer,
+    export_script,
     make_data,
     optimum_loss,
     stable_lr,
 )
-from core.sin_fit_export import export_script
 
 SMALL = dict(n_points=200, steps=150)
 GOOD_LR = {"numpy": 2e-5, "autograd": 2e-5, "nn": 2e-5, "optim": 1e-2, "legendre": 2e-5}

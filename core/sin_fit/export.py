@@ -1,4 +1,4 @@
-"""Write a config's training loop as a plain, runnable Python script (no Streamlit, no playground).
+"""A sin-fit config's training loop as a plain, runnable Python script (no Streamlit, no playground).
 
 The script does exactly what SineFitTrainer does for the same config, in the same order, so it
 prints the same final loss (a unit test runs it in a subprocess and compares).
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import math
 
-from core.sin_fit import TARGETS, SineFitConfig, optimizer_code
+from core.optimizers import optimizer_code
+from core.parsing import source_of
+from core.sin_fit.config import TARGETS, SineFitConfig
+from core.sin_fit.legendre import LegendrePolynomial3
 
 
 def _number(value: float) -> str:
@@ -77,7 +80,9 @@ def _manual_update(names: list[str], config: SineFitConfig) -> str:
 def _autograd(config: SineFitConfig) -> str:
     names = list("abcdefgh"[: config.degree + 1])
     term = "{c} * x * {k}" if config.power_typo else "{c} * x ** {k}"
-    terms = [names[0], f"{names[1]} * x"] + [term.format(c=c, k=k) for k, c in enumerate(names) if k >= 2]
+    terms = [names[0], f"{names[1]} * x"] + [
+        term.format(c=c, k=k) for k, c in enumerate(names) if k >= 2
+    ]
     made = "".join(f"{n} = torch.randn((), requires_grad=True)\n" for n in names)
     result = " + ".join(
         ["{" + names[0] + ".item()}", "{" + names[1] + ".item()} x"]
@@ -102,16 +107,8 @@ def _autograd(config: SineFitConfig) -> str:
 def _legendre(config: SineFitConfig) -> str:
     return (
         "import torch\n\n\n"
-        "class LegendrePolynomial3(torch.autograd.Function):\n"
-        '    """P3(z) = 0.5 (5 z^3 - 3 z), with its derivative written by hand."""\n\n'
-        "    @staticmethod\n"
-        "    def forward(ctx, z):\n"
-        "        ctx.save_for_backward(z)\n"
-        "        return 0.5 * (5 * z**3 - 3 * z)\n\n"
-        "    @staticmethod\n"
-        "    def backward(ctx, grad_output):\n"
-        "        (z,) = ctx.saved_tensors\n"
-        "        return grad_output * 1.5 * (5 * z**2 - 1)\n\n\n"
+        + source_of(LegendrePolynomial3)  # the class the trainer runs, copied
+        + "\n\n"
         + _torch_data(config)
         + "\n# the tutorial's starting point: y = -P3(0.3 x)\n"
         "a = torch.full((), 0.0, requires_grad=True)\n"
@@ -131,12 +128,20 @@ def _legendre(config: SineFitConfig) -> str:
 def _module(config: SineFitConfig) -> str:
     d = config.degree
     if config.forget_zero_grad:
-        zero = "    # 3. zero_grad forgotten on purpose: each backward() adds to the old gradients\n"
+        zero = (
+            "    # 3. zero_grad forgotten on purpose: each backward() adds to the old gradients\n"
+        )
     else:
         who = "optimizer" if config.uses_optimizer else "model"
         zero = f"    # 3. zero the gradients (they accumulate otherwise)\n    {who}.zero_grad()\n"
     if config.uses_optimizer:
-        setup = f"optimizer = {optimizer_code(config)}\n"
+        call = optimizer_code(
+            config.optimizer,
+            "learning_rate",
+            momentum=config.momentum,
+            betas=(config.beta1, config.beta2),
+        )
+        setup = f"optimizer = {call}\n"
         update = "    # 5. update\n    optimizer.step()\n"
     else:
         setup = ""
@@ -147,7 +152,8 @@ def _module(config: SineFitConfig) -> str:
             "            param -= learning_rate * param.grad\n"
         )
     weights = " + ".join(
-        ["{linear_layer.bias.item()}"] + [f"{{linear_layer.weight[:, {k}].item()}} x^{k + 1}" for k in range(d)]
+        ["{linear_layer.bias.item()}"]
+        + [f"{{linear_layer.weight[:, {k}].item()}} x^{k + 1}" for k in range(d)]
     )
     return (
         "import torch\n\n"
@@ -157,9 +163,7 @@ def _module(config: SineFitConfig) -> str:
         f"torch.manual_seed({config.seed})\n"
         f"model = torch.nn.Sequential(torch.nn.Linear({d}, 1), torch.nn.Flatten(0, 1))\n"
         f"loss_fn = torch.nn.MSELoss(reduction={config.reduction!r})\n"
-        f"learning_rate = {config.lr!r}\n"
-        + setup
-        + f"for t in range({config.steps}):\n"
+        f"learning_rate = {config.lr!r}\n" + setup + f"for t in range({config.steps}):\n"
         "    # 1. forward pass\n"
         "    y_pred = model(xx)\n"
         "    # 2. loss\n"
@@ -187,9 +191,7 @@ def _numpy(config: SineFitConfig) -> str:
     return (
         "import numpy as np\n\n"
         f"x = np.linspace({_number(lo)}, {_number(hi)}, {config.n_points}, dtype=np.float32)  # ({config.n_points},)\n"
-        f"y = {TARGETS[config.target].numpy_code}\n"
-        + noise
-        + "y = y.astype(np.float32)\n"
+        f"y = {TARGETS[config.target].numpy_code}\n" + noise + "y = y.astype(np.float32)\n"
         f"powers = np.stack([x**k for k in range({d + 1})], axis=1)  # ({config.n_points}, {d + 1}): 1, x, x^2, ...\n"
         f"w = np.random.default_rng({config.seed}).standard_normal({d + 1}, dtype=np.float32)\n\n"
         f"learning_rate = {config.lr!r}\n"

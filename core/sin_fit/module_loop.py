@@ -1,0 +1,112 @@
+"""The nn.Module loop: seed 002's listings 3 (manual update) and 2 (a torch.optim optimizer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from core.optimizers import build_optimizer
+from core.sin_fit.config import SineFitConfig
+from core.sin_fit.loop_base import Phase, TorchLoop
+
+
+class ModuleLoop(TorchLoop):
+    """Seed 002 listings 3 (manual update) and 2 (torch.optim): Linear(degree, 1) on x, x², ..."""
+
+    def __init__(self, config: SineFitConfig) -> None:
+        super().__init__(config)
+        self.p = torch.arange(1, config.degree + 1)  # (degree,): the powers 1..degree
+        self.xx = self.x.unsqueeze(-1).pow(self.p)  # (n, degree)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.model = torch.nn.Sequential(
+                torch.nn.Linear(config.degree, 1), torch.nn.Flatten(0, 1)
+            )
+        self.loss_fn = torch.nn.MSELoss(reduction=config.reduction)
+        self.optimizer = (
+            build_optimizer(
+                config.optimizer,
+                self.model.parameters(),
+                config.lr,
+                momentum=config.momentum,
+                betas=(config.beta1, config.beta2),
+            )
+            if config.uses_optimizer
+            else None
+        )
+        layer = self.model[0]
+        self.params = [layer.bias, layer.weight]
+        self.names = ["bias"] + [f"weight[{k}]" for k in range(config.degree)]
+        who = "optimizer" if self.optimizer else "model"
+        update = (
+            "optimizer.step()"
+            if self.optimizer
+            else "with torch.no_grad():\n    for param in model.parameters(): param -= learning_rate * param.grad"
+        )
+        self.phases = (
+            Phase("forward", "forward", "y_pred = model(xx)"),
+            Phase("loss", "loss", "loss = loss_fn(y_pred, y)"),
+            Phase("zero_grad", "zero_grad", f"{who}.zero_grad()"),
+            Phase("backward", "backward", "loss.backward()"),
+            Phase("step", "step", update),
+        )
+
+    def model_output(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x.unsqueeze(-1).pow(self.p))
+
+    def forward(self) -> None:
+        self.y_pred = self.model(self.xx)
+
+    def loss(self) -> float:
+        self.loss_tensor = self.loss_fn(self.y_pred, self.y)
+        return self.loss_tensor.item()
+
+    def zero_grad(self) -> None:
+        if self.config.forget_zero_grad:
+            return
+        if self.optimizer is not None:
+            self.optimizer.zero_grad()
+        else:
+            self.model.zero_grad()
+
+    def step(self) -> None:
+        if self.optimizer is not None:
+            self.optimizer.step()
+            return
+        with torch.no_grad():
+            for param in self.model.parameters():
+                param -= self.config.lr * param.grad
+
+    def stepper(self) -> Callable[[float], float]:
+        """forward, loss, zero_grad, backward and step in one function, with everything it touches
+        held in local names: the same calls as the phase methods, less Python."""
+        model, xx, y, loss_fn, optimizer = self.model, self.xx, self.y, self.loss_fn, self.optimizer
+        zero_grad = (optimizer if optimizer is not None else model).zero_grad
+        if self.config.forget_zero_grad:
+            zero_grad = None
+        update = optimizer.step if optimizer is not None else None
+        parameters = model.parameters
+        lr = self.config.lr
+        no_grad = torch.no_grad
+
+        def one_step(ceiling: float) -> float:
+            loss = loss_fn(model(xx), y)
+            value = loss.item()
+            if value <= ceiling:
+                if zero_grad is not None:
+                    zero_grad()
+                loss.backward()
+                if update is not None:
+                    update()
+                else:
+                    with no_grad():
+                        for param in parameters():
+                            param -= lr * param.grad
+            return value
+
+        return one_step
+
+    def values(self) -> list[float]:
+        bias, weight = self.params  # (1,), (1, degree)
+        return bias.tolist() + weight.tolist()[0]

@@ -1,0 +1,1 @@
+"""The sin(x) fit page's Streamlit pieces: settings, live charts, loop anatomy, run records."""
