@@ -1,4 +1,4 @@
-"""The static checker: parse a program and walk it against the allow-list before anything runs."""
+"""The static checker: parse a program, walk it against the allow-list before anything runs."""
 
 from __future__ import annotations
 

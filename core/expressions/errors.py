@@ -1,4 +1,4 @@
-"""ExpressionError, and the helpers that word it: where in the source, short values, what a value is."""
+"""ExpressionError and the helpers that word it: where in the source, short values, kinds."""
 
 from __future__ import annotations
 

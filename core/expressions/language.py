@@ -1,4 +1,4 @@
-"""What the autograd page's language allows: limits, allow-lists, and the torch names it knows."""
+"""What the autograd page's language allows: limits, allow-lists, the torch names it knows."""
 
 from __future__ import annotations
 

@@ -150,30 +150,22 @@ class SizeBudget:
         shape, work = predicted
         numel = math.prod(shape)
         limits = self.limits
-        if len(shape) > limits.max_dims:
-            raise refuse(
-                node,
-                f"This would make a tensor with {len(shape)} dimensions; at most "
-                f"{limits.max_dims} are allowed.",
-            )
-        if numel > limits.max_elements:
-            raise refuse(
-                node,
-                f"This would make a tensor of shape {tuple(shape)} with "
-                f"{numel:,} elements; the limit is {limits.max_elements:,}. "
-                "Use smaller sizes.",
-            )
         self.total_elements += numel
-        if self.total_elements > limits.max_total_elements:
-            raise refuse(
-                node,
-                f"The program made more than {limits.max_total_elements:,} "
-                "tensor elements in total. Use smaller tensors.",
-            )
         self.matmul_work += work
-        if self.matmul_work > limits.max_matmul_work:
-            raise refuse(
-                node,
-                "The matrix products in this program are too large to compute "
-                "here. Use smaller matrices.",
-            )
+        checks = (  # (broken, sentence), the first broken one is reported
+            (len(shape) > limits.max_dims,
+             f"This would make a tensor with {len(shape)} dimensions; at most "
+             f"{limits.max_dims} are allowed."),
+            (numel > limits.max_elements,
+             f"This would make a tensor of shape {tuple(shape)} with {numel:,} elements; the "
+             f"limit is {limits.max_elements:,}. Use smaller sizes."),
+            (self.total_elements > limits.max_total_elements,
+             f"The program made more than {limits.max_total_elements:,} tensor elements in "
+             "total. Use smaller tensors."),
+            (self.matmul_work > limits.max_matmul_work,
+             "The matrix products in this program are too large to compute here. Use smaller "
+             "matrices."),
+        )  # fmt: skip
+        for broken, sentence in checks:
+            if broken:
+                raise refuse(node, sentence)

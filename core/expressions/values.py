@@ -1,4 +1,4 @@
-"""Checks of the values a line works on: plain-number arithmetic, tensors, arguments, keywords."""
+"""Checks of the values a line works on: number arithmetic, tensors, arguments, keywords."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The tensor inspector's engine: build a tensor from a spec, run a pipeline of steps over it,
-and describe what PyTorch did (shapes, strides, storage, broadcasting). Safe for typed input:
-values, shapes and slices are parsed with `ast` and walked, never evaluated (`literals`)."""
+"""The tensor inspector's engine: build a tensor, run steps over it, describe what PyTorch did.
+
+Shapes, strides, storage and broadcasting are reported from the real tensors. Safe for typed
+input: values, shapes and slices are parsed with `ast` and walked, never evaluated (`literals`).
+"""
 
 from core.tensors import numpy_bridge
 from core.tensors.build import build_code, build_tensor

@@ -1,4 +1,4 @@
-"""What the inspector shows about a tensor: its facts, a values table, a heatmap matrix, a picture."""
+"""What the inspector shows about a tensor: its facts, values table, heatmap matrix, picture."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The NumPy bridge, done for real: shared memory, dtype mapping, `.item()`, the GPU `.numpy()`
-error, and float16 rounding. Each function runs the PyTorch call and reports what happened."""
+"""The NumPy bridge, done for real: shared memory, dtypes, `.item()`, the GPU error, float16.
+
+Each function runs the PyTorch call and reports what happened."""
 
 from __future__ import annotations
 

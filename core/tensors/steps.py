@@ -1,4 +1,4 @@
-"""One step of the inspector's pipeline: apply it for real and report views, copies, broadcasting."""
+"""One step of the inspector's pipeline, applied for real: views, copies, broadcasting."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inspector's image tab: a picture as the 3×H×W tensor ToTensor makes, one heatmap a channel."""
+"""The inspector's image tab: a picture as the 3×H×W tensor ToTensor makes, a heatmap a channel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inspector's NumPy-bridge tab: shared memory, dtypes, .item()/.numpy(), the GPU error, float16."""
+"""The inspector's NumPy tab: shared memory, dtypes, .item()/.numpy(), the GPU error, float16."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from core.tensors import numpy_bridge
 
 def numpy_bridge_tab(current: torch.Tensor | None) -> None:
     """Shared memory, dtype mapping, .item(), .numpy() on the current tensor, GPU error, float16."""
+    _shared_memory()
+    st.subheader("dtypes on both sides")
+    st.table(numpy_bridge.dtype_table().set_index("torch"))
+    _current_tensor(current)
+    _gpu_error()
+    _float16()
+
+
+def _shared_memory() -> None:
     st.subheader("CPU tensors and NumPy arrays share memory")
     values = [1.0, 2.0, 3.0, 4.0]
     left, right = st.columns(2)
@@ -51,9 +60,8 @@ def numpy_bridge_tab(current: torch.Tensor | None) -> None:
         f"(checked just now: {'yes' if numpy_bridge.from_numpy_shares(values) else 'no'})."
     )
 
-    st.subheader("dtypes on both sides")
-    st.table(numpy_bridge.dtype_table().set_index("torch"))
 
+def _current_tensor(current: torch.Tensor | None) -> None:
     st.subheader("Your tensor from the first tab")
     if current is None:
         st.info("Build a tensor in the first tab to try .item() and .numpy() on it.")
@@ -70,6 +78,8 @@ def numpy_bridge_tab(current: torch.Tensor | None) -> None:
                 f"numpy array, dtype {array.dtype}, shape {array.shape} — shares memory with x"
             )
 
+
+def _gpu_error() -> None:
     st.subheader("GPU tensors cannot become NumPy arrays")
     message, real = numpy_bridge.gpu_numpy_error()
     st.code(message, language="text")
@@ -82,6 +92,8 @@ def numpy_bridge_tab(current: torch.Tensor | None) -> None:
         + "NumPy lives in CPU memory; copy first: x.cpu().numpy() (or x.detach().cpu().numpy() for a tensor that requires grad)."
     )
 
+
+def _float16() -> None:
     st.subheader("float16 keeps only 11 significant bits")
     typed = st.number_input("a number", -1e9, 1e9, 2049.0, step=1.0, key="tns_f16_value")
     try:

@@ -1,4 +1,4 @@
-"""The inspector's views of one tensor: metadata, values table, heatmap, slice picker, broadcast."""
+"""The inspector's views of one tensor: metadata, values table, heatmap, slices, broadcasting."""
 
 from __future__ import annotations
 
