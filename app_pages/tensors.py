@@ -20,8 +20,9 @@ from core.tensors import (
     steps_to_text,
 )
 from ui.classroom import load_settings_from_url, share_box
-from ui.numpy_views import image_tab, numpy_bridge_tab
-from ui.tensor_views import broadcast_table, metadata_table, show_values
+from ui.tensors.image_tab import image_tab
+from ui.tensors.numpy_tab import numpy_bridge_tab
+from ui.tensors.values import broadcast_table, metadata_table, show_values
 
 STEP_HELP = {
     "view": ("new shape", "3, -1"), "reshape": ("new shape", "3, -1"), "transpose": ("two dims", "0, 1"),

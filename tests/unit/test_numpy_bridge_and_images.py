@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from core import numpy_bridge
 from core.images import ImageError, builtin_picture, read_upload, to_tensor
+from core.tensors import numpy_bridge
 
 
 def test_sharing_demo_shows_shared_memory_and_clone_breaks_it():

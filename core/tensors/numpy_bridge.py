@@ -1,5 +1,6 @@
-"""The NumPy bridge, done for real: shared memory, dtype mapping, `.item()`, the GPU `.numpy()`
-error, and float16 rounding. Each function runs the PyTorch call and reports what happened."""
+"""The NumPy bridge, done for real: shared memory, dtypes, `.item()`, the GPU error, float16.
+
+Each function runs the PyTorch call and reports what happened."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.tensors import DTYPES
+from core.messages import explain
+from core.tensors.spec import DTYPES
+from core.validation import require
 
 SEED_GPU_ERROR = (
     "TypeError: can't convert cuda:0 device type tensor to numpy. "
@@ -30,12 +33,15 @@ class SharingDemo:
     same_memory: bool
 
 
-def sharing_demo(values: list[float], index: int, new_value: float, second_value: float) -> SharingDemo:
+def sharing_demo(
+    values: list[float], index: int, new_value: float, second_value: float
+) -> SharingDemo:
     """Run `t = torch.tensor(values); a = t.numpy(); a[index] = new_value`, then clone and write again."""
-    if not values:
-        raise ValueError("The demo needs at least one value.")
-    if not -len(values) <= index < len(values):
-        raise ValueError(f"Index {index} is out of range for {len(values)} values; pick 0 to {len(values) - 1}.")
+    require(bool(values), "The demo needs at least one value.")
+    require(
+        -len(values) <= index < len(values),
+        f"Index {index} is out of range for {len(values)} values; pick 0 to {len(values) - 1}.",
+    )
     tensor = torch.tensor(values, dtype=torch.float32)
     before = tensor.tolist()
     array = tensor.numpy()
@@ -92,15 +98,7 @@ def numpy_report(tensor: torch.Tensor) -> tuple[np.ndarray | None, str]:
         return tensor.numpy(), ""
     except (TypeError, RuntimeError) as exc:
         message = str(exc)
-        if "cuda" in message or "device type" in message:
-            fix = "Copy it to the CPU first: x.cpu().numpy()."
-        elif "requires grad" in message:
-            fix = "Detach it from the graph first: x.detach().numpy()."
-        elif "BFloat16" in message:
-            fix = "NumPy has no bfloat16: convert first, x.float().numpy()."
-        else:
-            fix = ""
-        return None, f"{message} {fix}".strip()
+        return None, f"{message} {explain(message, 'numpy')}".strip()
 
 
 def gpu_numpy_error() -> tuple[str, bool]:
@@ -117,8 +115,7 @@ def gpu_numpy_error() -> tuple[str, bool]:
 
 def float16_rounding(value: float) -> dict:
     """What float16 stores for `value`, and the gap between neighbouring float16 numbers there."""
-    if not math.isfinite(value):
-        raise ValueError("Type a finite number.")
+    require(math.isfinite(value), "Type a finite number.")
     stored = torch.tensor(value, dtype=torch.float16).item()
     exponent = math.floor(math.log2(abs(value))) if value != 0 and abs(value) >= 2**-14 else -14
     spacing = 2.0 ** (exponent - 10)

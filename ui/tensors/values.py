@@ -1,33 +1,42 @@
-"""Streamlit views of tensors: metadata, values table, heatmap, slice picker, image, broadcast."""
+"""The inspector's views of one tensor: metadata, values table, heatmap, slices, broadcasting."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 from plotly.colors import get_colorscale
 
-from core.tensors import Stage, as_image, describe, downsample_2d, slice_2d, values_frame
+from core.tensors import Stage, as_image, describe, heatmap_values, slice_2d, values_frame
 
 
-def heatmap(matrix: torch.Tensor, key: str, title: str = "", max_side: int = 96, colorscale: str = "Viridis") -> None:
+def heatmap(
+    matrix: torch.Tensor, key: str, title: str = "", max_side: int = 96, colorscale: str = "Viridis"
+) -> None:
     """A plotly heatmap of a 2-D tensor, block-averaged down to max_side per side. The figure is
     assembled from plain dicts without plotly's per-property validation (up to four heatmaps
     redraw on every click on this page)."""
-    small = downsample_2d(matrix, max_side)
-    z = np.round(small.numpy().astype(np.float64), 4)
-    shrunk = tuple(small.shape) != tuple(matrix.shape)
-    text = title + (f" (shown at {small.shape[0]}×{small.shape[1]}, block means)" if shrunk else "")
+    z = heatmap_values(matrix, max_side)
+    shrunk = z.shape != tuple(matrix.shape)
+    text = title + (f" (shown at {z.shape[0]}×{z.shape[1]}, block means)" if shrunk else "")
     layout = {
-        "height": 320, "margin": {"l": 10, "r": 10, "t": 40 if title or shrunk else 10, "b": 10},
-        "yaxis": {"autorange": "reversed", "title": {"text": "row"}}, "xaxis": {"title": {"text": "column"}},
+        "height": 320,
+        "margin": {"l": 10, "r": 10, "t": 40 if title or shrunk else 10, "b": 10},
+        "yaxis": {"autorange": "reversed", "title": {"text": "row"}},
+        "xaxis": {"title": {"text": "column"}},
     }
     if text:
         layout["title"] = {"text": text}
-    trace = {"type": "heatmap", "z": z, "colorscale": get_colorscale(colorscale), "colorbar": {"thickness": 12}}
-    st.plotly_chart(go.Figure(data=[trace], layout=layout, _validate=False), key=key, width="stretch")
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "colorscale": get_colorscale(colorscale),
+        "colorbar": {"thickness": 12},
+    }
+    st.plotly_chart(
+        go.Figure(data=[trace], layout=layout, _validate=False), key=key, width="stretch"
+    )
 
 
 def metadata_table(stage: Stage, previous: Stage | None) -> None:
@@ -50,10 +59,16 @@ def show_values(tensor: torch.Tensor, key: str) -> None:
         return
     shown = tensor
     if tensor.dim() > 2:
-        st.markdown(f"**{tensor.dim()}-D tensor**: pick the indices of the leading dims to see one 2-D slice.")
+        st.markdown(
+            f"**{tensor.dim()}-D tensor**: pick the indices of the leading dims to see one 2-D slice."
+        )
         columns = st.columns(tensor.dim() - 2)
         leading = tuple(
-            int(column.number_input(f"index in dim {dim}", 0, tensor.shape[dim] - 1, 0, key=f"{key}_dim{dim}"))
+            int(
+                column.number_input(
+                    f"index in dim {dim}", 0, tensor.shape[dim] - 1, 0, key=f"{key}_dim{dim}"
+                )
+            )
             for dim, column in enumerate(columns)
         )
         shown = slice_2d(tensor, leading)
@@ -62,11 +77,17 @@ def show_values(tensor: torch.Tensor, key: str) -> None:
     st.dataframe(frame, width="stretch", height=min(40 + 35 * len(frame), 360))
     rows, cols = (1, shown.numel()) if shown.dim() < 2 else tuple(shown.shape)
     if rows > len(frame) or cols > len(frame.columns):
-        st.caption(f"Table cut to {len(frame)}×{len(frame.columns)} of {rows}×{cols}; the heatmap shows all of it.")
+        st.caption(
+            f"Table cut to {len(frame)}×{len(frame.columns)} of {rows}×{cols}; the heatmap shows all of it."
+        )
     if shown.dim() == 2:
         heatmap(shown, key=f"{key}_heatmap")
     else:
         st.caption("A heatmap needs two dims; add an unsqueeze step to see this as a 1×N matrix.")
     picture = as_image(tensor)
     if picture is not None:
-        st.image(picture, caption=f"The same tensor read as a picture ({tuple(tensor.shape)} → H×W×C)", width=240)
+        st.image(
+            picture,
+            caption=f"The same tensor read as a picture ({tuple(tensor.shape)} → H×W×C)",
+            width=240,
+        )

@@ -1,0 +1,52 @@
+"""The inspector's image tab: a picture as the 3×H×W tensor ToTensor makes, a heatmap a channel."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.images import ImageError, builtin_picture, read_upload, to_tensor
+from core.tensors import value_range
+from ui.tensors.values import heatmap
+
+
+def image_tab() -> None:
+    """A picture as the 3×H×W tensor ToTensor makes, with one heatmap per channel."""
+    source = st.radio(
+        "picture", ["built-in picture", "upload my own"], horizontal=True, key="tns_image_source"
+    )
+    picture = builtin_picture()
+    if source == "upload my own":
+        upload = st.file_uploader(
+            "PNG or JPEG", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="tns_image_upload"
+        )
+        if upload is None:
+            st.info("Choose a picture to upload; the built-in one is shown meanwhile.")
+        else:
+            try:
+                picture = read_upload(upload.getvalue())
+            except ImageError as exc:
+                st.error(f"{exc} The built-in picture is shown instead.")
+    tensor = to_tensor(picture)
+    low, high = value_range(tensor)
+    left, right = st.columns([1, 2])
+    left.image(picture, caption=f"{picture.width}×{picture.height} pixels", width=220)
+    right.code(
+        "from torchvision import transforms\n"
+        "x = transforms.ToTensor()(picture)   # PIL H×W×3 uint8 -> float C×H×W in [0, 1]\n"
+        f"x.shape  # {tuple(tensor.shape)}\nx.dtype  # torch.float32\n"
+        f"x.min(), x.max()  # ({low:.3f}, {high:.3f})",
+        language="python",
+    )
+    columns = st.columns(3)
+    channels = zip(columns, ["red", "green", "blue"], ["Reds", "Greens", "Blues"])
+    for channel, (column, name, scale) in enumerate(channels):
+        with column:
+            heatmap(
+                tensor[channel],
+                key=f"tns_channel_{channel}",
+                title=f"x[{channel}] — {name}",
+                max_side=96,
+                colorscale=scale,
+            )
+            low, high = value_range(tensor[channel])
+            st.caption(f"range {low:.3f} … {high:.3f}")

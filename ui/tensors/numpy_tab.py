@@ -1,0 +1,102 @@
+"""The inspector's NumPy tab: shared memory, dtypes, .item()/.numpy(), the GPU error, float16."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.tensors import numpy_bridge
+
+
+def numpy_bridge_tab(current: torch.Tensor | None) -> None:
+    """Shared memory, dtype mapping, .item(), .numpy() on the current tensor, GPU error, float16."""
+    _shared_memory()
+    st.subheader("dtypes on both sides")
+    st.table(numpy_bridge.dtype_table().set_index("torch"))
+    _current_tensor(current)
+    _gpu_error()
+    _float16()
+
+
+def _shared_memory() -> None:
+    st.subheader("CPU tensors and NumPy arrays share memory")
+    values = [1.0, 2.0, 3.0, 4.0]
+    left, right = st.columns(2)
+    index = left.number_input(
+        "index to write", -len(values), len(values) - 1, 1, key="tns_np_index"
+    )
+    new_value = right.number_input("value to write", -1e6, 1e6, 99.0, key="tns_np_value")
+    demo = numpy_bridge.sharing_demo(values, int(index), float(new_value), float(new_value) + 1)
+    st.code(
+        f"t = torch.tensor({values})\na = t.numpy()          # no copy: a and t share memory\n"
+        f"a[{index}] = {new_value}\nprint(t)               # {demo.tensor_after_write}\n"
+        f"c = t.clone()          # clone() copies: new memory\na[{index}] = {new_value + 1}\n"
+        f"print(t, c)            # {demo.tensor_after_second_write} {demo.clone_after_second_write}",
+        language="python",
+    )
+    st.table(
+        pd.DataFrame(
+            {
+                "step": [
+                    "t before",
+                    "t after a[i] = v",
+                    "t after the second write",
+                    "c = t.clone() after it",
+                ],
+                "values": [
+                    demo.tensor_before,
+                    demo.tensor_after_write,
+                    demo.tensor_after_second_write,
+                    demo.clone_after_second_write,
+                ],
+            }
+        )
+        .astype(str)
+        .set_index("step"),
+    )
+    st.caption(
+        "torch.from_numpy(a) shares memory the same way "
+        f"(checked just now: {'yes' if numpy_bridge.from_numpy_shares(values) else 'no'})."
+    )
+
+
+def _current_tensor(current: torch.Tensor | None) -> None:
+    st.subheader("Your tensor from the first tab")
+    if current is None:
+        st.info("Build a tensor in the first tab to try .item() and .numpy() on it.")
+    else:
+        value, error = numpy_bridge.item_report(current)
+        st.markdown("`x.item()`")
+        st.code(value, language="text") if value else st.warning(error)
+        array, error = numpy_bridge.numpy_report(current)
+        st.markdown("`x.numpy()`")
+        if array is None:
+            st.warning(error)
+        else:
+            st.caption(
+                f"numpy array, dtype {array.dtype}, shape {array.shape} — shares memory with x"
+            )
+
+
+def _gpu_error() -> None:
+    st.subheader("GPU tensors cannot become NumPy arrays")
+    message, real = numpy_bridge.gpu_numpy_error()
+    st.code(message, language="text")
+    st.caption(
+        (
+            "Raised just now on this server's GPU. "
+            if real
+            else "No GPU here, so this is the message the course notes show. "
+        )
+        + "NumPy lives in CPU memory; copy first: x.cpu().numpy() (or x.detach().cpu().numpy() for a tensor that requires grad)."
+    )
+
+
+def _float16() -> None:
+    st.subheader("float16 keeps only 11 significant bits")
+    typed = st.number_input("a number", -1e9, 1e9, 2049.0, step=1.0, key="tns_f16_value")
+    try:
+        st.table(pd.DataFrame([numpy_bridge.float16_rounding(float(typed))]).astype(str))
+    except ValueError as exc:
+        st.warning(str(exc))
