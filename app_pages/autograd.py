@@ -1,5 +1,8 @@
-"""Autograd graph: type a few lines of PyTorch (or pick a preset), see the backward graph with
-values and gradients, step through backward() node by node, and check the gradients."""
+"""Autograd graph: type a few lines of PyTorch and see the backward graph they build.
+
+Values and gradients on the graph, backward() stepped node by node, gradients checked, and the
+loss graphs of nn.Modules.
+"""
 
 import streamlit as st
 

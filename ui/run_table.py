@@ -1,5 +1,8 @@
-"""A table of finished runs any trainer page can keep: settings, final metrics, overlaid
-histories and a CSV download of every history. Records live in st.session_state (per user)."""
+"""A table of finished runs any trainer page can keep, with overlaid histories and a CSV.
+
+Settings and final metrics per run, the histories overlaid, and a CSV download of every
+history. Records live in st.session_state (per user).
+"""
 
 from __future__ import annotations
 
