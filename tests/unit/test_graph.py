@@ -24,7 +24,6 @@ from core.graph import (
     to_dot,
     trace,
 )
-from core.models import SignsCNN
 from core.module_graphs import (
     ModuleGraphConfig,
     check_module_gradients,
@@ -32,6 +31,7 @@ from core.module_graphs import (
     module_code,
     run_module_graph,
 )
+from core.signs.models import SignsCNN
 
 
 def _grad_fns(tensor):
