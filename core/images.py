@@ -1,5 +1,9 @@
-"""Pictures as tensors: a picture drawn in code, the one safe decoder of uploaded images, and
-the 3×H×W float tensor in [0, 1] that torchvision's `ToTensor` makes."""
+"""Pictures as tensors: a picture drawn in code, the one safe image decoder, ToTensor's maths.
+
+`open_picture` is the only place uploaded bytes are decoded (the inspector's pictures, SIGNS
+data sets and photos), under one pixel cap checked from the header; `to_tensor` makes the
+3×H×W float tensor in [0, 1] that torchvision's `ToTensor` makes.
+"""
 
 from __future__ import annotations
 

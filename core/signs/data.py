@@ -26,7 +26,7 @@ def stack_dataset(dataset) -> tuple[torch.Tensor, torch.Tensor]:
     """Read every (image, label) item of a Dataset into two tensors (N, 3, 64, 64) and (N,).
 
     A dataset that already holds its images as tensors (`float_images()` and `labels`, as
-    core.signs_data's do) is read in one step.
+    core.signs.dataset's SignsDataset does) is read in one step.
     """
     if hasattr(dataset, "float_images") and hasattr(dataset, "labels"):
         return dataset.float_images().float(), torch.as_tensor(dataset.labels, dtype=torch.long)

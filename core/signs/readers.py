@@ -1,5 +1,8 @@
-"""Reading the real SIGNS set: `load_signs` (a server path), `load_signs_bytes` / `load_signs_files`
-(uploads). Each finds the folder layout or the .h5 pair among the files and reads it."""
+"""Reading the real SIGNS set: load_signs (a server path), load_signs_bytes / _files (uploads).
+
+Each lists the files safely (core.signs.entries), then reads the .h5 pair when it is there,
+else the JPEG folder layout.
+"""
 
 from __future__ import annotations
 

@@ -54,8 +54,8 @@ def class_counts(data, classes: list[str]) -> None:
     show_chart(bars, layout, key="signs_counts_chart")
 
 
-def training_curves(trainer, key: str) -> None:
-    """Loss (per batch and per epoch) on the left, accuracy (per epoch) on the right."""
+def _curve_traces(trainer) -> list[dict]:
+    """The batch-loss line and the per-epoch loss and accuracy lines of train and validation."""
     data: list[dict] = []
     losses = trainer.batch_losses
     if losses:
@@ -77,28 +77,27 @@ def training_curves(trainer, key: str) -> None:
         if epochs[0].val_loss is not None:
             splits.append(("validation", VAL_COLOUR, "val_loss", "val_accuracy"))
         for split, colour, loss, accuracy in splits:
-            data.append(
-                dict(
-                    type="scatter",
-                    x=xs,
-                    y=[getattr(e, loss) for e in epochs],
-                    mode="lines+markers",
-                    name=f"{split} loss",
-                    line=dict(color=colour),
+            accuracy_axes = dict(line=dict(color=colour, dash="dot"), xaxis="x2", yaxis="y2")
+            for attribute, what, extra in (
+                (loss, "loss", dict(line=dict(color=colour))),
+                (accuracy, "accuracy", accuracy_axes),
+            ):
+                y = [getattr(e, attribute) for e in epochs]
+                data.append(
+                    dict(
+                        type="scatter",
+                        x=xs,
+                        y=y,
+                        mode="lines+markers",
+                        name=f"{split} {what}",
+                        **extra,
+                    )
                 )
-            )
-            data.append(
-                dict(
-                    type="scatter",
-                    x=xs,
-                    y=[getattr(e, accuracy) for e in epochs],
-                    mode="lines+markers",
-                    name=f"{split} accuracy",
-                    line=dict(color=colour, dash="dot"),
-                    xaxis="x2",
-                    yaxis="y2",
-                )
-            )
+    return data
+
+
+def training_curves(trainer, key: str) -> None:
+    """Loss (per batch and per epoch) on the left, accuracy (per epoch) on the right."""
     epoch_axis = dict(title=dict(text="epoch"), range=[0, max(1, trainer.config.epochs)])
     titles = [
         dict(
@@ -124,7 +123,7 @@ def training_curves(trainer, key: str) -> None:
         xaxis2=dict(epoch_axis, domain=[0.55, 1], anchor="y2"),
         yaxis2=dict(anchor="x2", range=[0, 1.02]),
     )
-    show_chart(data, layout, key=key)
+    show_chart(_curve_traces(trainer), layout, key=key)
 
 
 def confusion_heatmap(confusion: torch.Tensor, classes: list[str], key: str) -> None:
