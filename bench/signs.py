@@ -23,7 +23,7 @@ from torch import nn
 
 from bench.report import emit
 from core.classifier import ClassifierConfig, ClassifierTrainer, TensorData, evaluate, tensor_data
-from core.models import build_model
+from core.signs.models import build_model
 from core.signs_data import synthetic_signs
 
 BATCHES = 10  # batches per measurement (320 images at batch size 32)

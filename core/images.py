@@ -1,21 +1,47 @@
-"""Pictures as tensors: a picture drawn in code, safe decoding of uploaded images, and the
-3×H×W float tensor in [0, 1] that torchvision's `ToTensor` makes."""
+"""Pictures as tensors: a picture drawn in code, the one safe image decoder, ToTensor's maths.
+
+`open_picture` is the only place uploaded bytes are decoded (the inspector's pictures, SIGNS
+data sets and photos), under one pixel cap checked from the header; `to_tensor` makes the
+3×H×W float tensor in [0, 1] that torchvision's `ToTensor` makes.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 2**20  # a photo bigger than this is refused before decoding
-MAX_PIXELS = 40_000_000  # PIL's decompression-bomb guard for uploads
+MAX_PIXELS = (
+    40_000_000  # the one cap on any decoded picture, checked from its header (phones: ~12 M)
+)
 MAX_SIDE = 256  # uploaded pictures are shrunk to fit this, so tensors and pages stay small
 
 
 class ImageError(ValueError):
     """An upload that is not a picture we can read; the message says what to do."""
+
+
+class PictureTooLarge(ImageError):
+    """A picture whose header claims more than MAX_PIXELS pixels; none of it was decoded."""
+
+    def __init__(self, width: int, height: int):
+        super().__init__(
+            f"The picture is {width}×{height} pixels; that is too many to decode here."
+        )
+        self.width, self.height = width, height
+
+
+class Undecodable(ImageError):
+    """Bytes that PIL could not open or decode; `reason` is the name of PIL's exception."""
+
+    def __init__(self, reason: str):
+        super().__init__("That file could not be decoded as a picture. Upload a PNG or JPEG image.")
+        self.reason = reason
 
 
 def builtin_picture(size: int = 96) -> Image.Image:
@@ -38,22 +64,38 @@ def builtin_picture(size: int = 96) -> Image.Image:
     return image
 
 
+@contextmanager
+def open_picture(data: bytes) -> Iterator[Image.Image]:
+    """The one decoder: PIL's lazy view of `data`, refused from its header over MAX_PIXELS.
+
+    Nothing is decoded before the header's size is checked (PictureTooLarge then); decode inside
+    the block (draft, convert, resize...): whatever PIL raises on opening or decoding becomes
+    Undecodable, whose `reason` names PIL's exception.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            width, height = picture.size  # read from the header; nothing decoded yet
+            if width * height > MAX_PIXELS:
+                raise PictureTooLarge(width, height)
+            yield picture
+    except ImageError:
+        raise
+    except Exception as error:  # PIL raises many kinds on hostile bytes; each means "unreadable"
+        raise Undecodable(type(error).__name__) from None
+
+
 def read_upload(data: bytes) -> Image.Image:
     """Decode uploaded bytes into an RGB picture no larger than MAX_SIDE, or raise ImageError."""
     if not data:
         raise ImageError("The file is empty. Upload a PNG or JPEG picture.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageError(f"The file is {len(data) / 2**20:.1f} MB; upload a picture under {MAX_UPLOAD_BYTES // 2**20} MB.")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ImageError(f"The picture is {probe.width}×{probe.height} pixels; that is too many to decode here.")
-            probe.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
-            picture = ImageOps.exif_transpose(probe.convert("RGB"))
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise ImageError("That file could not be decoded as a picture. Upload a PNG or JPEG image.") from None
+        raise ImageError(
+            f"The file is {len(data) / 2**20:.1f} MB; "
+            f"upload a picture under {MAX_UPLOAD_BYTES // 2**20} MB."
+        )
+    with open_picture(data) as probe:
+        probe.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
+        picture = ImageOps.exif_transpose(probe.convert("RGB"))
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     return picture
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.graph.modules import ModuleGraphConfig
-from core.models import SignsCNN
+from core.signs.models import SignsCNN
 from core.parsing import source_of
 
 

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
-from core.models import NUM_CLASSES
-from core.models import build_model as build_signs_model
+from core.signs.models import NUM_CLASSES
+from core.signs.models import build_model as build_signs_model
 from core.signs_data import draw_hands
 from core.validation import require
 
@@ -38,7 +38,7 @@ class ModuleGraphConfig:
     """What to build. Small by design: the point is a readable graph, not a big model."""
 
     model: str = "mlp"  # "linear" (one nn.Linear), "mlp" (Linear, ReLU, ..., Linear) or
-    # "signs_cnn" (core.models.SignsCNN on built-in SIGNS pictures, 3×64×64 → 6 classes)
+    # "signs_cnn" (core.signs.models.SignsCNN on built-in SIGNS pictures, 3×64×64 → 6 classes)
     in_features: int = 3  # inputs per example (ignored by the CNN)
     hidden: int = 4  # units in each hidden layer of the MLP
     layers: int = 2  # Linear layers in the MLP (2 = one hidden layer); ignored for "linear"

@@ -78,7 +78,7 @@ def test_module_graph(visit, settle, shot):
 
     # the CNN through the page's share link (its settings travel in the URL)
     page = visit("autograd?ag_mode=An+nn.Module&ag_module=signs_cnn")
-    expect(page.get_by_text("core.models.SignsCNN")).to_be_visible()
+    expect(page.get_by_text("core.signs.models.SignsCNN")).to_be_visible()
     expect_graph_with(page, "features.0.0: Conv2d 3→32, 3×3")  # one box per layer
     page.locator(CHART).first.scroll_into_view_if_needed()
     shot("autograd_cnn")

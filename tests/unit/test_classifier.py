@@ -1,4 +1,4 @@
-"""core.models, core.classifier and core.signs_export against torch itself."""
+"""core.signs (models, trainer, evaluation, checkpoints, export) against torch itself."""
 
 from __future__ import annotations
 
@@ -27,9 +27,8 @@ from core.classifier import (
     tensor_data,
     trainer_from_checkpoint,
 )
-from core.models import MODEL_NAMES, build_model, layer_table, parameter_count
+from core.signs import MODEL_NAMES, build_model, export_script, layer_table, parameter_count
 from core.signs_data import synthetic_signs
-from core.signs_export import export_script
 
 ROOT = Path(__file__).resolve().parents[2]
 HAS_CUDA = torch.cuda.is_available()

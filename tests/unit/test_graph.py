@@ -27,7 +27,7 @@ from core.graph.module_code import module_code
 from core.graph.module_view import collapse_module_graph
 from core.graph.modules import ModuleGraphConfig, check_module_gradients, run_module_graph
 from core.graph.presets import PRESETS
-from core.models import SignsCNN
+from core.signs.models import SignsCNN
 
 
 def _grad_fns(tensor):

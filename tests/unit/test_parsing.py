@@ -5,7 +5,7 @@ import inspect
 import threading
 
 from core import parsing
-from core.models import MODEL_CLASSES
+from core.signs.models import MODEL_CLASSES
 
 PROGRAM = "a = ones(3, requires_grad=True)\nb = (a + 2) * (a - 1) ** 2\nc = b.sum()\nc.backward()\n"
 

@@ -11,17 +11,16 @@ import pytest
 import torch
 from PIL import Image
 
-from core import signs_data
+from core import images
+from core.signs import entries, h5
 from core.signs_data import (
     SignsData,
     SignsDataError,
-    SignsDataset,
     draw_hands,
     load_signs,
     load_signs_bytes,
     load_signs_files,
     synthetic_signs,
-    validation_split,
 )
 
 # ---- fixtures: tiny SIGNS sets made here --------------------------------------------------
@@ -166,34 +165,6 @@ def test_synthetic_refuses_huge_sets():
         synthetic_signs(n_train=10**7)
 
 
-# ---- validation split ----------------------------------------------------------------------
-
-
-def test_validation_split_is_stratified_disjoint_and_seeded():
-    train = synthetic_signs(60, 6, 0).train
-    part, val = validation_split(train, fraction=0.2, seed=1)
-    assert len(part) + len(val) == 60
-    assert val.class_counts() == [2] * 6 and part.class_counts() == [8] * 6
-    key = lambda d: {tuple(img.flatten()[:64].tolist()) for img in d.images}  # noqa: E731
-    assert not key(part) & key(val)
-    again = validation_split(train, fraction=0.2, seed=1)[1]
-    assert torch.equal(again.images, val.images)
-    assert not torch.equal(validation_split(train, fraction=0.2, seed=2)[1].images, val.images)
-
-
-def test_validation_split_keeps_a_rare_class_on_both_sides():
-    labels = torch.tensor([0] * 20 + [1] * 2)
-    dataset = SignsDataset(torch.zeros(22, 3, 64, 64, dtype=torch.uint8), labels)
-    part, val = validation_split(dataset, 0.2)
-    assert part.class_counts()[1] == 1 and val.class_counts()[1] == 1
-
-
-@pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5])
-def test_validation_split_refuses_bad_fractions(fraction):
-    with pytest.raises(SignsDataError, match="between 0 and 1"):
-        validation_split(synthetic_signs(12, 6).train, fraction)
-
-
 # ---- folder / zip / h5 readers ------------------------------------------------------------
 
 
@@ -311,7 +282,7 @@ def test_h5_pointing_outside_the_file_is_refused(tmp_path):
 
 
 def test_h5_too_big_once_read_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(signs_data, "MAX_H5_ARRAY_BYTES", 6 * 64 * 64 * 3 - 1)
+    monkeypatch.setattr(h5, "MAX_H5_ARRAY_BYTES", 6 * 64 * 64 * 3 - 1)
     write_folder(
         tmp_path, {"train_signs.h5": h5_bytes("train", 6), "test_signs.h5": h5_bytes("test", 6)}
     )
@@ -382,13 +353,13 @@ def test_zip_bombs_are_refused_from_the_directory_without_inflating(monkeypatch)
         load_signs_bytes(ratio_bomb, "bomb.zip")
     with pytest.raises(SignsDataError, match="would unpack to 4,096 MB"):
         load_signs_bytes(declared_bomb, "declared.zip")
-    monkeypatch.setattr(signs_data, "MAX_ZIP_TOTAL_BYTES", 2**20)
+    monkeypatch.setattr(entries, "MAX_ZIP_TOTAL_BYTES", 2**20)
     with pytest.raises(SignsDataError, match="would unpack to"):
         load_signs_bytes(stored, "big.zip")
 
 
 def test_zip_with_too_many_entries_is_refused(monkeypatch):
-    monkeypatch.setattr(signs_data, "MAX_ZIP_ENTRIES", 50)
+    monkeypatch.setattr(entries, "MAX_ZIP_ENTRIES", 50)
     files = {f"train_signs/0_IMG_{i}.jpg": b"" for i in range(51)}
     with pytest.raises(SignsDataError, match="51 entries"):
         load_signs_bytes(zip_bytes(files), "many.zip")
@@ -396,9 +367,9 @@ def test_zip_with_too_many_entries_is_refused(monkeypatch):
 
 def test_zip_with_lying_sizes_reads_no_more_than_declared():
     blob = lying_zip(b"\0" * 300_000, declared=1000)
-    (entry,) = signs_data._zip_entries(blob, "lying.zip")
+    (entry,) = entries._zip_entries(blob, "lying.zip")
     assert entry.size == 1000
-    with pytest.raises(signs_data._Unreadable):
+    with pytest.raises(entries._Unreadable):
         entry.read()
     with pytest.raises(SignsDataError, match="could not be decoded"):
         load_signs_bytes(blob, "lying.zip")
@@ -443,7 +414,7 @@ def test_missing_test_folder_and_missing_path_get_sentences(tmp_path):
 
 
 def test_decompression_bomb_image_is_skipped_from_its_header(monkeypatch):
-    monkeypatch.setattr(signs_data, "MAX_IMAGE_PIXELS", 10_000)
+    monkeypatch.setattr(images, "MAX_PIXELS", 10_000)
     files = signs_files()
     files["train_signs/1_IMG_777.png"] = png_bytes(200, 200)
     data = load_signs_bytes(zip_bytes(files), "bomb.zip")

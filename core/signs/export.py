@@ -2,24 +2,24 @@
 
 The script has what the course shows: a `SIGNSDataset` over `train_signs/` and `test_signs/`
 folders of `{label}_IMG_{id}.jpg`, torchvision transforms, DataLoaders, the model (its class
-source copied from core.models, so weights move between the page and the script), the
+source copied from core.signs.models, so weights move between the page and the script), the
 train/evaluate loops with `model.train()` / `model.eval()` + `torch.no_grad()`, a `--device`
 flag, and `nn.DataParallel` when several GPUs are visible.
 """
 
 from __future__ import annotations
 
-from core.classifier import ALL_GPUS, ClassifierConfig, validate_config
-from core.models import DROPOUT_MODELS, MODEL_CLASSES, MODEL_INFO, constructor_call
+from core.optimizers import optimizer_code
 from core.parsing import source_of
+from core.signs.config import ALL_GPUS, ClassifierConfig, validate_config
+from core.signs.models import DROPOUT_MODELS, MODEL_CLASSES, MODEL_INFO, constructor_call
 
-_OPTIMIZER_CALL = {
-    "adam": "torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay={wd})",
-    "sgd": "torch.optim.SGD(model.parameters(), lr=args.lr, weight_decay={wd})",
-    "momentum": "torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay={wd})",
-    "adagrad": "torch.optim.Adagrad(model.parameters(), lr=args.lr, weight_decay={wd})",
-    "rmsprop": "torch.optim.RMSprop(model.parameters(), lr=args.lr, weight_decay={wd})",
-}
+
+def _optimizer_line(config: ClassifierConfig, lr: str) -> str:
+    """The optimizer's constructor call with `lr` as the learning-rate expression."""
+    return optimizer_code(
+        config.optimizer, lr, number=lambda v: f"{v:g}", weight_decay=config.weight_decay
+    )
 
 
 def _transforms(config: ClassifierConfig) -> str:
@@ -36,7 +36,10 @@ def _transforms(config: ClassifierConfig) -> str:
 
 
 def export_script(config: ClassifierConfig) -> str:
-    """A standalone script training `config`'s model on a SIGNS folder; returns its source."""
+    """A standalone script training `config`'s model on a SIGNS folder; returns its source.
+
+    Long because it is one template: the script reads top to bottom as the student gets it.
+    """
     config = validate_config(config)
     label = MODEL_INFO[config.model][0]
     if config.model in MODEL_CLASSES:
@@ -44,11 +47,14 @@ def export_script(config: ClassifierConfig) -> str:
     else:
         model_source = "# ResNet-18 comes from torchvision: no class to define here.\n"
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
-    default_device = "cuda" if config.device == ALL_GPUS or config.device.startswith("cuda") else config.device
-    optimizer = _OPTIMIZER_CALL[config.optimizer].format(wd=f"{config.weight_decay:g}")
+    default_device = (
+        "cuda" if config.device == ALL_GPUS or config.device.startswith("cuda") else config.device
+    )
+    optimizer = _optimizer_line(config, "args.lr")
     scheduler = (
         "torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * len(train_loader))"
-        if config.lr_schedule == "one-cycle" else "None  # constant learning rate"
+        if config.lr_schedule == "one-cycle"
+        else "None  # constant learning rate"
     )
     return f'''"""Train the {label} on the SIGNS hand-sign images, exported from Torch Playground.
 
@@ -185,16 +191,24 @@ if __name__ == "__main__":
 
 
 def training_snippet(config: ClassifierConfig) -> str:
-    """The few lines of PyTorch behind the page's current settings (for the "Show code" box)."""
+    """The few lines of PyTorch behind the page's current settings (for the "Show code" box).
+
+    Long because it is one template of the loop, filled from the settings.
+    """
     config = validate_config(config)
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
-    optimizer = _OPTIMIZER_CALL[config.optimizer].format(wd=f"{config.weight_decay:g}").replace("args.lr", f"{config.lr:g}")
+    optimizer = _optimizer_line(config, f"{config.lr:g}")
     device = "cuda" if config.device == ALL_GPUS else config.device
-    parallel = "model = nn.DataParallel(model)  # split each batch over every GPU\n" if config.device == ALL_GPUS else ""
+    parallel = (
+        "model = nn.DataParallel(model)  # split each batch over every GPU\n"
+        if config.device == ALL_GPUS
+        else ""
+    )
     flip = (
         "        flip = torch.rand(len(images), device=device) < 0.5   # RandomHorizontalFlip, per image\n"
         "        images = torch.where(flip[:, None, None, None], images.flip(-1), images)\n"
-        if config.flip else ""
+        if config.flip
+        else ""
     )
     if config.model in MODEL_CLASSES:
         where = f"# {MODEL_CLASSES[config.model].__name__}: its class is in the exported script (Save & export)\n"
@@ -203,9 +217,14 @@ def training_snippet(config: ClassifierConfig) -> str:
     steps = f"(len(X_train) + {config.batch_size - 1}) // {config.batch_size} * {config.epochs}"
     schedule_line = (
         f"scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr={config.lr:g}, total_steps={steps})\n"
-        if config.lr_schedule == "one-cycle" else ""
+        if config.lr_schedule == "one-cycle"
+        else ""
     )
-    schedule_step = "        scheduler.step()                            # one-cycle: new lr every batch\n" if schedule_line else ""
+    schedule_step = (
+        "        scheduler.step()                            # one-cycle: new lr every batch\n"
+        if schedule_line
+        else ""
+    )
     return f"""import torch
 from torch import nn
 {where}

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-IMAGE_SHAPE = (3, 64, 64)  # SIGNS images after the course's build_dataset.py resize
-NUM_CLASSES = 6  # hand signs 0..5
+from core.evaluation import evaluating
+from core.signs.dataset import IMAGE_SIZE, NUM_CLASSES
+
+IMAGE_SHAPE = (3, IMAGE_SIZE, IMAGE_SIZE)  # SIGNS images after the course's build_dataset.py resize
 
 # name -> (label shown on the page, one-line description)
 MODEL_INFO = {
@@ -199,14 +201,11 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...] = IMAGE_SHAPE) ->
             rows.append(LayerRow(name, type(mod).__name__, shape, params))
 
         hooks.append(module.register_forward_hook(record))
-    was_training = model.training
     device = next(model.parameters()).device
     try:
-        model.eval()
-        with torch.no_grad():
+        with evaluating(model):
             model(torch.zeros(2, *input_shape, device=device))
     finally:
         for hook in hooks:
             hook.remove()
-        model.train(was_training)
     return rows

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.classifier import TensorData, tensor_data
-from core.signs_data import load_signs, load_signs_bytes, synthetic_signs
+from core.signs import TensorData, load_signs, load_signs_bytes, synthetic_signs, tensor_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVER_FOLDERS = ("data/64x64_SIGNS", "data/SIGNS")  # where seed 001 puts the real set
 VAL_SEED = 0  # the validation split is the same for every session
 
@@ -31,13 +30,15 @@ class DataChoice:
 
 
 def server_folders() -> list[str]:
-    """The folders of SIGNS_FOLDERS that exist on this server (relative to the app)."""
+    """The folders of SERVER_FOLDERS that exist on this server (relative to the app)."""
     return [name for name in SERVER_FOLDERS if (ROOT / name).is_dir()]
 
 
 def _as_choice(signs, key: str, val_fraction: float) -> DataChoice:
     data = tensor_data(signs, val_fraction=val_fraction, seed=VAL_SEED)
-    return DataChoice(data, key, getattr(signs, "source", ""), tuple(getattr(signs, "warnings", ())))
+    return DataChoice(
+        data, key, getattr(signs, "source", ""), tuple(getattr(signs, "warnings", ()))
+    )
 
 
 @st.cache_resource(show_spinner="Drawing the built-in hands…", max_entries=4)
@@ -65,4 +66,3 @@ def uploaded_zip(blob: bytes, name: str, val_fraction: float) -> DataChoice:
     choice = _as_choice(load_signs_bytes(blob, name), key, val_fraction)
     st.session_state["signs_upload_cache"] = choice
     return choice
-

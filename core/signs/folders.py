@@ -1,0 +1,156 @@
+"""The course's folder layout read from listed files: train_signs/ and test_signs/ of JPEGs.
+
+Each `{label}_IMG_{id}.jpg` is decoded (size-checked from its header first) and resized to
+64x64; files without a usable label or that cannot be decoded are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+
+from core.images import PictureTooLarge, Undecodable
+from core.signs.dataset import MAX_IMAGES, NUM_CLASSES, SignsData, SignsDataError, SignsDataset
+from core.signs.entries import _Entry, _is_junk, _parts, _show, _Unreadable
+from core.signs.pictures import decode_signs_image
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+SPLIT_DIRS = {"train_signs": "train", "test_signs": "test", "dev_signs": "val", "val_signs": "val"}
+_LABEL_RE = re.compile(r"^(\d+)_")
+
+Located = tuple[str, list[str], _Entry]  # (split, name parts, entry)
+
+
+def _decode_image(blob: bytes) -> torch.Tensor:
+    """JPEG/PNG bytes -> uint8 (3, 64, 64), or _Unreadable saying why not."""
+    try:
+        return decode_signs_image(blob)
+    except PictureTooLarge as error:
+        raise _Unreadable(f"{error.width}x{error.height} pixels is too large") from None
+    except Undecodable as error:
+        raise _Unreadable(error.reason) from None
+
+
+def _pick_root(roots: dict[tuple[str, ...], set[str]]) -> tuple[str, ...]:
+    """Among folders holding train_signs/ etc., prefer one with train and test, then 64x64."""
+
+    def rank(prefix: tuple[str, ...]):
+        splits = roots[prefix]
+        return (
+            not {"train", "test"} <= splits,
+            not any("64" in part for part in prefix),
+            len(prefix),
+            prefix,
+        )
+
+    return min(roots, key=rank)
+
+
+def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str]]:
+    """The image files under the chosen SIGNS folder, and a note when there were several."""
+    roots: dict[tuple[str, ...], set[str]] = {}
+    located = []  # (prefix, split, parts, entry)
+    for entry in entries:
+        parts = _parts(entry.name)
+        if not parts or _is_junk(parts):
+            continue
+        for depth in range(len(parts) - 2, -1, -1):
+            split = SPLIT_DIRS.get(parts[depth].lower())
+            if split:
+                prefix = tuple(parts[:depth])
+                roots.setdefault(prefix, set()).add(split)
+                located.append((prefix, split, parts, entry))
+                break
+    if not roots:
+        raise SignsDataError(
+            f"No train_signs/ and test_signs/ folders (or train_signs.h5 and test_signs.h5) were "
+            f"found in {label}. Use the SIGNS layout: train_signs/0_IMG_5864.jpg, ..., "
+            "test_signs/0_IMG_5942.jpg, ..."
+        )
+    root = _pick_root(roots)
+    notes = []
+    if len(roots) > 1:
+        where = "/".join(root) or "the top level"
+        notes.append(f"Several SIGNS folders were found in {label}; the one at {where} was used.")
+    images = [
+        (split, parts, entry)
+        for prefix, split, parts, entry in located
+        if prefix == root and parts[-1].lower().endswith(IMAGE_SUFFIXES)
+    ]
+    if len(images) > MAX_IMAGES:
+        raise SignsDataError(
+            f"{label} holds {len(images):,} images; at most {MAX_IMAGES:,} are loaded. "
+            "Use the SIGNS set itself (1,200 images)."
+        )
+    return images, notes
+
+
+def _decode_all(images: list[Located]) -> tuple[dict, list[str]]:
+    """Decode the labelled images per split: ({split: (pictures, labels)}, notes on skips)."""
+    found: dict[str, tuple[list[torch.Tensor], list[int]]] = {
+        "train": ([], []),
+        "test": ([], []),
+        "val": ([], []),
+    }
+    unlabelled, out_of_range, broken = [], [], []
+    for split, parts, entry in sorted(images, key=lambda item: item[2].name):
+        match = _LABEL_RE.match(parts[-1])
+        if not match:
+            unlabelled.append(entry.name)
+            continue
+        number = int(match.group(1))
+        if number >= NUM_CLASSES:
+            out_of_range.append(entry.name)
+            continue
+        try:
+            picture = _decode_image(entry.read())
+        except _Unreadable as why:
+            broken.append(f"{entry.name} ({why})")
+            continue
+        found[split][0].append(picture)
+        found[split][1].append(number)
+    notes = []
+    if unlabelled:
+        notes.append(
+            f"{len(unlabelled)} image file(s) have no label in their name and were skipped "
+            f"(e.g. {_show(unlabelled[0])}); name them {{label}}_IMG_{{id}}.jpg with a label 0-5."
+        )
+    if out_of_range:
+        notes.append(
+            f"{len(out_of_range)} image file(s) have a label outside 0-5 and were skipped "
+            f"(e.g. {_show(out_of_range[0])})."
+        )
+    if broken:
+        notes.append(
+            f"{len(broken)} image file(s) could not be decoded and were skipped "
+            f"(e.g. {_show(broken[0], 80)})."
+        )
+    return found, notes
+
+
+def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
+    """Decode the train_signs/ / test_signs/ (/ dev_signs/) JPEGs among `entries`."""
+    images, notes = _locate(entries, label)
+    found, skipped = _decode_all(images)
+    notes += skipped
+    datasets = {}
+    for split, (pictures, split_labels) in found.items():
+        if pictures:
+            datasets[split] = SignsDataset(
+                torch.stack(pictures), torch.tensor(split_labels, dtype=torch.int64)
+            )
+    for split in ("train", "test"):
+        if split not in datasets:
+            raise SignsDataError(
+                f"No usable images were found in {split}_signs/ of {label}"
+                + (f" ({' '.join(notes)})" if notes else "")
+                + ". It needs JPEG files named like 3_IMG_4321.jpg."
+            )
+    return SignsData(
+        train=datasets["train"],
+        test=datasets["test"],
+        val=datasets.get("val"),
+        source=f"{label} (JPEG folders, {len(datasets['train'])} train / {len(datasets['test'])} test)",
+        warnings=tuple(notes),
+    )

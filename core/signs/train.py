@@ -1,0 +1,256 @@
+"""The steppable SIGNS trainer: ClassifierTrainer with run(n) / run_for(seconds), and its records.
+
+The trainer keeps the whole data set as preloaded tensors on the training device (1080 images of
+3×64×64 floats are 53 MB), shuffles indices each epoch and slices batches out of them: no
+DataLoader and no JPEG decoding in the loop. Training runs in `model.train()`; validation in
+`model.eval()` under `torch.no_grad()`, as the course insists.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
+
+from core.optimizers import build_optimizer
+from core.signs.augment import augment_batch
+from core.signs.config import OPTIMIZERS, ClassifierConfig, ClassifierError, validate_config
+from core.signs.data import TensorData
+from core.signs.evaluate import evaluate
+from core.signs.models import DROPOUT_MODELS, MODEL_INFO, ModelError, build_model, has_batch_norm
+from core.signs.runtime import explain_runtime_error, training_device
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Metrics at the end of one epoch; val fields are None when nothing was held out."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float  # wall time of the epoch's training steps
+    images_per_second: float
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one call of run()/run_for() did."""
+
+    batches: int
+    new_epochs: list[EpochRecord]
+    done: bool
+
+
+class ClassifierTrainer:
+    """Holds model, optimizer, data and history; `run(n)` / `run_for(seconds)` advance it."""
+
+    def __init__(self, config: ClassifierConfig, data: TensorData):
+        self.config = validate_config(config)
+        if len(data.train_labels) == 0:
+            raise ClassifierError(
+                "There are no training images: pick or load a data set with some."
+            )
+        self.device, self.device_ids = training_device(config.device)
+        torch.manual_seed(config.seed)
+        dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
+        try:
+            self.model = build_model(config.model, dropout=dropout).to(self.device)
+        except ModelError as error:
+            raise ClassifierError(str(error)) from None
+        except RuntimeError as error:
+            raise explain_runtime_error(error, config) from None
+        self.needs_pairs = has_batch_norm(self.model)
+        if self.needs_pairs and config.batch_size == 1:
+            raise ClassifierError(
+                f"The {MODEL_INFO[config.model][0]} has batch norm layers, which need at least two "
+                "images per batch in training mode to compute a mean and a variance. "
+                "Pick a batch size of 2 or more, or the MLP or TinyVGG."
+            )
+        self.net = (
+            nn.DataParallel(self.model, device_ids=self.device_ids)
+            if self.device_ids
+            else self.model
+        )
+        self.optimizer = build_optimizer(
+            config.optimizer, self.model.parameters(), config.lr, weight_decay=config.weight_decay
+        )
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.scheduler = None
+        try:
+            self.train_images = data.train_images.to(self.device)  # (N, 3, 64, 64)
+            self.train_labels = data.train_labels.to(self.device)  # (N,)
+            self.val_images = data.val_images.to(self.device)
+            self.val_labels = data.val_labels.to(self.device)
+        except RuntimeError as error:
+            raise explain_runtime_error(error, config) from None
+        self.classes = list(data.classes)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.epoch = 0  # finished epochs
+        self.batch_losses: list[float] = []
+        self.epochs: list[EpochRecord] = []
+        self.train_seconds = 0.0  # time spent in training steps (not validation)
+        self.images_seen = 0
+        self._order: torch.Tensor | None = None
+        self._position = 0
+        self._epoch_loss = self._epoch_correct = self._epoch_images = 0.0
+        self._epoch_seconds = 0.0
+        self._plan_schedule()
+
+    def _plan_schedule(self) -> None:
+        """One-cycle: warm up to config.lr and anneal over the batches still planned."""
+        remaining = self.total_batches - self.batches_done
+        if self.config.lr_schedule == "one-cycle" and remaining > 1:
+            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                self.optimizer, max_lr=self.config.lr, total_steps=remaining
+            )
+            self._schedule_end = self.total_batches
+        else:
+            self.scheduler = None
+
+    @property
+    def current_lr(self) -> float:
+        """The learning rate the next batch will use."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    # -- progress ---------------------------------------------------------------------------
+    @property
+    def batches_per_epoch(self) -> int:
+        n, b = len(self.train_labels), self.config.batch_size
+        full, rest = divmod(n, b)
+        return full + (1 if rest > 1 or (rest == 1 and not self.needs_pairs) else 0)
+
+    @property
+    def total_batches(self) -> int:
+        return self.batches_per_epoch * self.config.epochs
+
+    @property
+    def batches_done(self) -> int:
+        return len(self.batch_losses)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the planned batches done, 0..1."""
+        return min(1.0, self.batches_done / max(1, self.total_batches))
+
+    @property
+    def images_per_second(self) -> float:
+        """Training throughput so far (forward + backward + step), 0 before the first batch."""
+        return self.images_seen / self.train_seconds if self.train_seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated training time left, from the speed so far; None before the first batch."""
+        if not self.batches_done:
+            return None
+        per_batch = self.train_seconds / self.batches_done
+        return per_batch * (self.total_batches - self.batches_done)
+
+    # -- training ---------------------------------------------------------------------------
+    def run(self, batches: int) -> StepReport:
+        """Train up to `batches` more batches (crossing epochs); stop early when all epochs are done."""
+        return self._advance(max_batches=max(0, int(batches)), seconds=None)
+
+    def run_for(self, seconds: float, max_batches: int | None = None) -> StepReport:
+        """Train until `seconds` of wall time have passed (at least one batch), or until done."""
+        return self._advance(max_batches=max_batches, seconds=float(seconds))
+
+    def _advance(self, max_batches: int | None, seconds: float | None) -> StepReport:
+        start = time.perf_counter()
+        count = 0
+        new_epochs: list[EpochRecord] = []
+        self.net.train()
+        try:
+            while not self.done and (max_batches is None or count < max_batches):
+                if seconds is not None and count and time.perf_counter() - start >= seconds:
+                    break
+                self._train_batch()
+                count += 1
+                if self._position >= len(self._order):
+                    new_epochs.append(self._finish_epoch())
+                    self.net.train()
+        except (RuntimeError, ValueError) as error:
+            if isinstance(error, ClassifierError):
+                raise
+            raise explain_runtime_error(error, self.config) from None
+        return StepReport(count, new_epochs, self.done)
+
+    def _train_batch(self) -> None:
+        if self._order is None or self._position >= len(self._order):
+            self._order = torch.randperm(len(self.train_labels), generator=self.generator)
+            self._position = 0
+            if self.needs_pairs and len(self._order) % self.config.batch_size == 1:
+                self._order = self._order[:-1]  # a last batch of 1 cannot pass batch norm: drop it
+        tick = time.perf_counter()
+        index = self._order[self._position : self._position + self.config.batch_size].to(
+            self.device
+        )
+        self._position += len(index)
+        images = self.train_images[index]  # (B, 3, 64, 64)
+        labels = self.train_labels[index]  # (B,)
+        images = augment_batch(images, self.config, self.generator)
+        logits = self.net(images)  # (B, 6)
+        loss = self.loss_fn(logits, labels)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None and self.batches_done + 1 < self._schedule_end:
+            self.scheduler.step()
+        loss_value = loss.item()  # .item() waits for the device, so the timing below is honest
+        correct = (logits.argmax(1) == labels).sum().item()
+        elapsed = time.perf_counter() - tick
+        if not math.isfinite(loss_value):
+            raise ClassifierError(
+                f"The loss became {loss_value} at batch {self.batches_done + 1}: the learning rate "
+                f"{self.config.lr:g} is too large for {OPTIMIZERS[self.config.optimizer]}. "
+                "Lower it and press Reset."
+            )
+        self.batch_losses.append(loss_value)
+        self.train_seconds += elapsed
+        self.images_seen += len(index)
+        self._epoch_seconds += elapsed
+        self._epoch_loss += loss_value * len(index)
+        self._epoch_correct += correct
+        self._epoch_images += len(index)
+
+    def _finish_epoch(self) -> EpochRecord:
+        val_loss = val_accuracy = None
+        if len(self.val_labels):
+            val_loss, val_accuracy = self.validate()
+        images = max(1.0, self._epoch_images)
+        record = EpochRecord(
+            epoch=self.epoch + 1,
+            train_loss=self._epoch_loss / images,
+            train_accuracy=self._epoch_correct / images,
+            val_loss=val_loss,
+            val_accuracy=val_accuracy,
+            seconds=self._epoch_seconds,
+            images_per_second=self._epoch_images / self._epoch_seconds
+            if self._epoch_seconds
+            else 0.0,
+        )
+        self.epochs.append(record)
+        self.epoch += 1
+        self._epoch_loss = self._epoch_correct = self._epoch_images = 0.0
+        self._epoch_seconds = 0.0
+        return record
+
+    def validate(self) -> tuple[float, float]:
+        """(mean loss, accuracy) on the validation split, in eval mode under no_grad."""
+        result = evaluate(self.net, self.val_images, self.val_labels, self.device)
+        return result.loss, result.accuracy
+
+    def extend(self, more_epochs: int) -> None:
+        """Plan `more_epochs` further epochs (Resume after the run has finished)."""
+        self.config = validate_config(
+            replace(self.config, epochs=self.config.epochs + int(more_epochs))
+        )
+        self._plan_schedule()

@@ -1,0 +1,109 @@
+"""The SIGNS page's results: test metrics, the mistakes, one picture predicted in both modes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.signs import (
+    ClassifierError,
+    compare_modes,
+    photo_tensor,
+    picture_row,
+    predict,
+    synthetic_signs,
+)
+from ui.signs.charts import class_name, confusion_heatmap, per_class_bars, probability_bars
+
+
+def results_summary(result, classes: list[str]) -> None:
+    """Test accuracy, per-class accuracy and the confusion matrix."""
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Test accuracy", f"{result.accuracy:.1%}")
+    c2.metric("Test loss", f"{result.loss:.3f}")
+    c3.metric("Misclassified", f"{len(result.misclassified)} of {len(result.labels)}")
+    c1, c2 = st.columns(2)
+    with c1:
+        confusion_heatmap(result.confusion, classes, key="signs_confusion")
+    with c2:
+        per_class_bars(result.per_class_accuracy, classes, key="signs_per_class")
+
+
+def mistakes(images: torch.Tensor, evaluation, classes: list[str], limit: int = 8) -> None:
+    """The test images the model got wrong, most confident first, each with its softmax bars."""
+    wrong = evaluation.misclassified[:limit]
+    if not wrong:
+        st.success("No test image is misclassified.")
+        return
+    st.caption(
+        f"{len(evaluation.misclassified)} of {len(evaluation.labels)} test images are misclassified; "
+        f"the {len(wrong)} the model was surest about:"
+    )
+    columns = st.columns(4)
+    for slot, index in enumerate(wrong):
+        with columns[slot % 4]:
+            true, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+            st.image(
+                picture_row(images[index : index + 1], scale=2),
+                caption=f"true {classes[true]} → predicted {classes[predicted]}",
+            )
+            probability_bars(
+                evaluation.probabilities[index], classes, key=f"signs_mistake_{slot}", height=180
+            )
+
+
+def mode_table(
+    train_rows: torch.Tensor, eval_rows: torch.Tensor, classes: list[str]
+) -> pd.DataFrame:
+    """One row per prediction: mode, repeat number, the probability of each class, the winner."""
+    records = []
+    for mode, rows in [("model.train()", train_rows), ("model.eval()", eval_rows)]:
+        for repeat, row in enumerate(rows, start=1):
+            record = {"mode": mode, "try": repeat}
+            record.update({class_name(classes, i): f"{p:.1%}" for i, p in enumerate(row.tolist())})
+            record["prediction"] = class_name(classes, int(row.argmax()))
+            records.append(record)
+    return pd.DataFrame(records)
+
+
+def predict_one_picture(trainer, data) -> None:
+    """Predict a fresh built-in hand or an uploaded photo; then the same in train and eval mode."""
+    state = st.session_state
+    st.subheader("Predict one picture")
+    how = st.radio(
+        "Picture",
+        ["A fresh built-in hand", "Upload a photo"],
+        key="signs_predict_source",
+        horizontal=True,
+    )
+    image = None
+    if how == "A fresh built-in hand":
+        if st.button("Draw another hand", key="signs_fresh"):
+            state["signs_fresh_seed"] = state.get("signs_fresh_seed", 0) + 1
+        fresh = synthetic_signs(n_train=1, n_test=1, seed=50_000 + state.get("signs_fresh_seed", 0))
+        image = fresh.test[0][0]
+    else:
+        photo = st.file_uploader(
+            "A photo of a hand (JPEG or PNG)", type=["jpg", "jpeg", "png"], key="signs_photo"
+        )
+        if photo is not None:
+            try:
+                image = photo_tensor(photo.getvalue())
+            except ClassifierError as error:
+                st.error(str(error))
+    if image is None:
+        return
+    c1, c2 = st.columns([1, 3])
+    c1.image(picture_row(image.unsqueeze(0), scale=3), caption="what the model sees (64×64)")
+    with c2:
+        probability_bars(predict(trainer.model, image), data.classes, key="signs_predict_bars")
+    st.markdown(
+        "**Train mode versus eval mode.** The same picture, predicted five times in each mode."
+    )
+    train_rows, eval_rows = compare_modes(trainer.model, image, data.train_images, repeats=5)
+    st.dataframe(mode_table(train_rows, eval_rows, data.classes), hide_index=True)
+    st.caption(
+        "In train mode dropout switches off random units and batch norm uses the statistics "
+        "of the batch, so the answer changes from try to try. model.eval() makes it repeatable."
+    )
