@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.graph.modules import ModuleGraphConfig
-from core.signs.models import SignsCNN
 from core.parsing import source_of
+from core.signs.models import SignsCNN
 
 
 def module_code(config: ModuleGraphConfig) -> str:
