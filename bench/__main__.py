@@ -28,7 +28,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in [*names, "all"] or (argv[0] == "all" and len(argv) > 1):
         print(f"usage: python -m bench {{{'|'.join([*names, 'all'])}}}", file=sys.stderr)
         return 2
-    for name in names if argv[0] == "all" else argv[:1]:  # a benchmark reads its options from sys.argv
+    for name in (
+        names if argv[0] == "all" else argv[:1]
+    ):  # a benchmark reads its options from sys.argv
         importlib.import_module(f"bench.{name}").main()
     return 0
 

@@ -102,8 +102,9 @@ class StreamlitClient:
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
         # A browser's WebSocket sends no protocol pings of its own, so neither do we: a server
         # too busy to answer a ping within 20 s would otherwise be hung up on by the client.
-        self._ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120,
-                                 ping_interval=None)
+        self._ws = await connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120, ping_interval=None
+        )
         self._reader = asyncio.create_task(self._read(), name=f"{self.name}-reader")
         self.query_string = ""
         return await self._rerun(page_name=page)
@@ -148,14 +149,18 @@ class StreamlitClient:
             run = msg.metadata.run
             fragments = tuple(run.fragment_ids)
             self.runs.append(Run(run.script_run_id, fragments, time.perf_counter()))
-            self.log.append((time.perf_counter(), f"run {run.script_run_id[:8]} started {fragments}"))
+            self.log.append(
+                (time.perf_counter(), f"run {run.script_run_id[:8]} started {fragments}")
+            )
             self.page_script_hash = msg.new_session.page_script_hash
             if not fragments:  # a full run: the frontend drops its auto-reruns and old elements
                 self._stop_auto(list(self._auto))
                 self.elements = {}
         elif kind == "script_finished":
             run_id = msg.metadata.run.script_run_id
-            self.log.append((time.perf_counter(), f"run {run_id[:8]} finished {msg.script_finished}"))
+            self.log.append(
+                (time.perf_counter(), f"run {run_id[:8]} finished {msg.script_finished}")
+            )
             for run in reversed(self.runs):
                 if run.run_id == run_id or not run_id:
                     run.finished, run.status = time.perf_counter(), msg.script_finished
@@ -224,19 +229,27 @@ class StreamlitClient:
         counts: dict[str, int] = {}
         for run in self.runs:
             kind = "fragment" if run.fragment_ids else "full"
-            status = "running" if run.status is None else ForwardMsg.ScriptFinishedStatus.Name(run.status)
+            status = (
+                "running"
+                if run.status is None
+                else ForwardMsg.ScriptFinishedStatus.Name(run.status)
+            )
             counts[f"{kind} {status}"] = counts.get(f"{kind} {status}", 0) + 1
         last = time.perf_counter() - self.log[-1][0] if self.log else 0.0
         progress = self.texts("progress")
-        return (f"runs: {counts}; {self.messages} messages; last event {last:.1f} s ago: "
-                f"{self.log[-1][1] if self.log else '-'}; auto-rerun fragments {len(self._auto)}; "
-                f"progress {progress[:2]}")
+        return (
+            f"runs: {counts}; {self.messages} messages; last event {last:.1f} s ago: "
+            f"{self.log[-1][1] if self.log else '-'}; auto-rerun fragments {len(self._auto)}; "
+            f"progress {progress[:2]}"
+        )
 
     def widget(self, key: str) -> Widget:
         try:
             return self.widgets[key]
         except KeyError:
-            raise StreamlitClientError(f"{self.name}: no widget with key {key!r} on the page") from None
+            raise StreamlitClientError(
+                f"{self.name}: no widget with key {key!r} on the page"
+            ) from None
 
     async def wait_for(self, predicate, timeout: float) -> None:
         """Wait until predicate() is true (checked after every message)."""
@@ -244,20 +257,30 @@ class StreamlitClient:
         async with self._changed:
             while not predicate():
                 if self._reader_error is not None:
-                    raise StreamlitClientError(f"{self.name}: connection lost: {self._reader_error}")
+                    raise StreamlitClientError(
+                        f"{self.name}: connection lost: {self._reader_error}"
+                    )
                 if self._reader is not None and self._reader.done():
                     raise StreamlitClientError(f"{self.name}: the server closed the connection")
                 left = deadline - time.perf_counter()
                 if left <= 0:
-                    raise TimeoutError(f"{self.name}: timed out after {timeout:.0f} s ({self.summary()})")
+                    raise TimeoutError(
+                        f"{self.name}: timed out after {timeout:.0f} s ({self.summary()})"
+                    )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
 
     # ---------------------------------------------------------------------------------- acting
 
     async def _rerun(
-        self, *, widget_state=None, fragment_id: str = "", page_name: str = "", page_script_hash: str = "",
-        is_auto_rerun: bool = False, timeout: float = 180.0,
+        self,
+        *,
+        widget_state=None,
+        fragment_id: str = "",
+        page_name: str = "",
+        page_script_hash: str = "",
+        is_auto_rerun: bool = False,
+        timeout: float = 180.0,
     ) -> float:
         msg = BackMsg()
         state = msg.rerun_script
@@ -274,7 +297,12 @@ class StreamlitClient:
             return 0.0
         runs_before = len(self.runs)
         sent = time.perf_counter()
-        self.log.append((sent, f"sent {widget_state.id[-30:] if widget_state else page_name or page_script_hash}"))
+        self.log.append(
+            (
+                sent,
+                f"sent {widget_state.id[-30:] if widget_state else page_name or page_script_hash}",
+            )
+        )
         await self._send(msg)
 
         def done() -> bool:
@@ -284,8 +312,11 @@ class StreamlitClient:
             return False
 
         await self.wait_for(done, timeout)
-        finished = next(r.finished for r in self.runs[runs_before:]
-                        if r.status in FINISHED_OK and (fragment_id or not r.fragment_ids))
+        finished = next(
+            r.finished
+            for r in self.runs[runs_before:]
+            if r.status in FINISHED_OK and (fragment_id or not r.fragment_ids)
+        )
         return finished - sent
 
     def _start_auto(self, fragment_id: str, interval: float) -> None:
@@ -331,19 +362,29 @@ class StreamlitClient:
         elif field_name == "string_value":
             options = list(getattr(widget.proto, "options", []))
             if widget.kind in ("selectbox", "radio") and value not in options:
-                raise StreamlitClientError(f"{self.name}: {value!r} is not an option of {key!r}: {options}")
+                raise StreamlitClientError(
+                    f"{self.name}: {value!r} is not an option of {key!r}: {options}"
+                )
             state.string_value = str(value)
         elif widget.kind == "slider" and widget.proto.options:  # a select_slider: option labels
             labels = [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
             unknown = [label for label in labels if label not in widget.proto.options]
             if unknown:
-                raise StreamlitClientError(f"{self.name}: {unknown} not among the options of {key!r}")
+                raise StreamlitClientError(
+                    f"{self.name}: {unknown} not among the options of {key!r}"
+                )
             state.string_array_value.data.extend(labels)
         elif field_name == "double_array_value":
-            state.double_array_value.data.extend(value if isinstance(value, (list, tuple)) else [value])
+            state.double_array_value.data.extend(
+                value if isinstance(value, (list, tuple)) else [value]
+            )
         elif field_name == "string_array_value":
-            state.string_array_value.data.extend(value if isinstance(value, (list, tuple)) else [value])
-        return await self._rerun(widget_state=state, fragment_id=widget.fragment_id, timeout=timeout)
+            state.string_array_value.data.extend(
+                value if isinstance(value, (list, tuple)) else [value]
+            )
+        return await self._rerun(
+            widget_state=state, fragment_id=widget.fragment_id, timeout=timeout
+        )
 
     async def click(self, key: str, timeout: float = 180.0) -> float:
         return await self.set(key, True, timeout=timeout)

@@ -65,8 +65,7 @@ def main() -> None:
             return _page_draw(trace(loss, names, recorded, max_nodes=10_000), True)
 
         def ours_plain(loss=loss, names=names, recorded=recorded):
-            return _page_draw(trace(loss, names, recorded, max_nodes=10_000, values=False),
-                              False)
+            return _page_draw(trace(loss, names, recorded, max_nodes=10_000, values=False), False)
 
         def theirs(loss=loss, params=params):
             return make_dot(loss, params=params).source
@@ -87,18 +86,21 @@ def main() -> None:
         }
         record["ratio"] = round(record["ours_ms"] / record["torchviz_ms"], 3)
         record["ratio_without_values"] = round(
-            record["ours_without_values_ms"] / record["torchviz_ms"], 3)
+            record["ours_without_values_ms"] / record["torchviz_ms"], 3
+        )
         emit(record)
         records.append(record)
-    emit({
-        "benchmark": "graph",
-        "ratio": round(max(r["ratio"] for r in records), 3),
-        **{f"{r['graph']}_ratio": r["ratio"] for r in records},
-        **{f"{r['graph']}_ratio_without_values": r["ratio_without_values"] for r in records},
-        **{f"{r['graph']}_nodes": r["nodes"] for r in records},
-        "repeats": REPEATS,
-        "goal": "ratio <= 1.0 while drawing values and gradients",
-    })
+    emit(
+        {
+            "benchmark": "graph",
+            "ratio": round(max(r["ratio"] for r in records), 3),
+            **{f"{r['graph']}_ratio": r["ratio"] for r in records},
+            **{f"{r['graph']}_ratio_without_values": r["ratio_without_values"] for r in records},
+            **{f"{r['graph']}_nodes": r["nodes"] for r in records},
+            "repeats": REPEATS,
+            "goal": "ratio <= 1.0 while drawing values and gradients",
+        }
+    )
 
 
 if __name__ == "__main__":

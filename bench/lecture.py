@@ -76,7 +76,7 @@ def where_seen(texts: list[str], number: int, width: int = 60) -> str:
         for match in SEAT_PATTERN.finditer(text):
             if int(match.group(1)) == number:
                 start = max(0, match.start() - width // 2)
-                return repr(text[start:start + width])
+                return repr(text[start : start + width])
     return "?"
 
 
@@ -140,7 +140,9 @@ class Student:
 
     def check_screen(self, what: str) -> None:
         if self.client.exceptions:
-            raise StreamlitClientError(f"exception on screen after {what}: {self.client.exceptions[0][:300]}")
+            raise StreamlitClientError(
+                f"exception on screen after {what}: {self.client.exceptions[0][:300]}"
+            )
 
     def expect(self, condition: bool, message: str) -> None:
         if not condition:
@@ -164,7 +166,12 @@ class Student:
     async def tour(self) -> None:
         await asyncio.sleep(self.random.uniform(0, self.hall.options.stagger))
         started = time.perf_counter()
-        stages = {"tensors": self.tensors, "autograd": self.autograd, "sin-fit": self.sin_fit, "signs": self.signs}
+        stages = {
+            "tensors": self.tensors,
+            "autograd": self.autograd,
+            "sin-fit": self.sin_fit,
+            "signs": self.signs,
+        }
         for number, page in enumerate(self.hall.options.pages):
             if number == 0:
                 self.stage = page
@@ -180,21 +187,34 @@ class Student:
         await self.act("choose constructor", "tns_constructor", "full")
         await self.act("type a shape", "tns_shape", "2, 6")
         await self.act("type the fill value", "tns_fill", self.seat)
-        self.expect(re.search(rf"torch\.full\(\(2, 6,?\), {self.seat}\.0", self.code()) is not None,
-                    f"the inspector does not show torch.full((2, 6), {self.seat}.0)")
+        self.expect(
+            re.search(rf"torch\.full\(\(2, 6,?\), {self.seat}\.0", self.code()) is not None,
+            f"the inspector does not show torch.full((2, 6), {self.seat}.0)",
+        )
         await self.act("choose reshape", "tns_op", "reshape")
         await self.act("type the new shape", "tns_text_reshape", shape)
         await self.act("add the step", "tns_add")
-        self.expect(f"x.reshape({shape})" in self.code(), f"the pipeline does not show x.reshape({shape})")
+        self.expect(
+            f"x.reshape({shape})" in self.code(), f"the pipeline does not show x.reshape({shape})"
+        )
 
     async def autograd(self) -> None:
         await self.act("load the neuron preset", "ag_preset_neuron")
         source = self.client.widget("ag_source").proto.value
         self.expect("backward()" in source, "the editor did not receive the preset's program")
-        await self.act("edit the program", "ag_source", f"{source.rstrip()}\nseat = torch.tensor({self.seat}.0)\n")
-        self.expect(f"seat = torch.tensor({self.seat}.0)" in self.code(), "the code tab does not show the edit")
+        await self.act(
+            "edit the program",
+            "ag_source",
+            f"{source.rstrip()}\nseat = torch.tensor({self.seat}.0)\n",
+        )
+        self.expect(
+            f"seat = torch.tensor({self.seat}.0)" in self.code(),
+            "the code tab does not show the edit",
+        )
 
-    async def training(self, button: str, finished, what: str, poke: tuple[str, object, object]) -> float:
+    async def training(
+        self, button: str, finished, what: str, poke: tuple[str, object, object]
+    ) -> float:
         """Press `button`, poke a widget outside the live fragment while it trains, wait for
         `finished()`; return the seconds it took."""
         options = self.hall.options
@@ -224,11 +244,18 @@ class Student:
 
         def finished() -> bool:
             widget = self.client.widgets.get("fit_train")
-            return (widget is not None and not widget.proto.disabled and not self.client.auto_rerunning
-                    and any(t.startswith(done_text) for t in self.client.texts("progress")))
+            return (
+                widget is not None
+                and not widget.proto.disabled
+                and not self.client.auto_rerunning
+                and any(t.startswith(done_text) for t in self.client.texts("progress"))
+            )
 
         self.hall.trainings["sin_fit_s"].append(
-            await self.training("fit_train", finished, "Train (sin fit)", ("fit_log_y", False, True)))
+            await self.training(
+                "fit_train", finished, "Train (sin fit)", ("fit_log_y", False, True)
+            )
+        )
 
     async def signs(self) -> None:
         await self.act("choose 120 training images", "signs_n_train", "120")
@@ -249,27 +276,47 @@ class Student:
             return any(m and m.group(1) == m.group(2) for m in matches)
 
         self.hall.trainings["signs_s"].append(
-            await self.training("signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)))
+            await self.training(
+                "signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)
+            )
+        )
 
     def texts_seen(self) -> list[str]:
         seen = list(self.client.texts_seen)
-        return seen + [w.proto.value for w in self.client.widgets.values() if w.kind in ("text_area", "text_input")]
+        return seen + [
+            w.proto.value
+            for w in self.client.widgets.values()
+            if w.kind in ("text_area", "text_input")
+        ]
 
     async def run(self) -> None:
         try:
             await self.tour()
             self.hall.completed += 1
-            emit({"session": self.index, "completed": True, "tour_s": round(self.hall.tours[-1], 2)})
+            emit(
+                {"session": self.index, "completed": True, "tour_s": round(self.hall.tours[-1], 2)}
+            )
         except (StreamlitClientError, TimeoutError, OSError) as error:
             self.hall.errors.append(f"session {self.index} ({self.stage}): {error}")
-            emit({"session": self.index, "completed": False, "stage": self.stage, "error": str(error)[:300]})
+            emit(
+                {
+                    "session": self.index,
+                    "completed": False,
+                    "stage": self.stage,
+                    "error": str(error)[:300],
+                }
+            )
         finally:
             seen = self.texts_seen()
             foreign = foreign_seats(seen, self.seat, self.hall.seats)
             if foreign:
                 self.hall.cross_talk += 1
-                places = "; ".join(f"{number} in {where_seen(seen, number)}" for number in sorted(foreign))
-                self.hall.errors.append(f"session {self.index} saw other sessions' numbers: {places}")
+                places = "; ".join(
+                    f"{number} in {where_seen(seen, number)}" for number in sorted(foreign)
+                )
+                self.hall.errors.append(
+                    f"session {self.index} saw other sessions' numbers: {places}"
+                )
             await self.client.close()
 
 
@@ -400,8 +447,10 @@ async def drive(url: str, options: Options) -> Hall:
         task.cancel()
     for task, student in zip(tasks, students, strict=True):
         if task in pending:
-            hall.errors.append(f"session {student.index} ({student.stage}): not finished after "
-                               f"{options.timeout:.0f} s ({student.client.summary()})")
+            hall.errors.append(
+                f"session {student.index} ({student.stage}): not finished after "
+                f"{options.timeout:.0f} s ({student.client.summary()})"
+            )
     await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         if task.exception() is not None:
@@ -416,8 +465,14 @@ def run(options: Options) -> dict:
     `with` block, so the server's memory and health are read while the class runs.
     """
     load_before = os.getloadavg()[0]
-    flags = [f"--{item.split('=', 1)[0]}={item.split('=', 1)[1]}" for item in options.server_options]
-    with streamlit_server(flags) as (url, process, _started), RssSampler(process.pid) as rss, HealthProbe(url) as health:
+    flags = [
+        f"--{item.split('=', 1)[0]}={item.split('=', 1)[1]}" for item in options.server_options
+    ]
+    with (
+        streamlit_server(flags) as (url, process, _started),
+        RssSampler(process.pid) as rss,
+        HealthProbe(url) as health,
+    ):
         stderr = StderrTail(process.stderr)
         started = time.perf_counter()
         client_cpu = time.process_time()
@@ -463,14 +518,17 @@ def run(options: Options) -> dict:
         "goal": "completed == sessions, cross_talk == 0, errors == 0, p95_training_s < 2",
     }
     result["goal_met"] = bool(
-        result["completed"] == options.sessions and not result["cross_talk"] and not result["errors"]
+        result["completed"] == options.sessions
+        and not result["cross_talk"]
+        and not result["errors"]
         and (result["p95_training_s"] or 0) < 2.0
     )
     by_action: dict[str, list[float]] = {}
     for interaction in hall.interactions:
         by_action.setdefault(interaction.what, []).append(interaction.seconds)
     result["by_action_p50_max_s"] = {
-        what: [rounded(percentile(values, 0.5), 2), rounded(max(values), 2)] for what, values in by_action.items()
+        what: [rounded(percentile(values, 0.5), 2), rounded(max(values), 2)]
+        for what, values in by_action.items()
     }
     result["error_samples"] = hall.errors[:5]
     result["server_log_errors"] = stderr.problems()[-5:]
@@ -478,24 +536,48 @@ def run(options: Options) -> dict:
 
 
 def parse(argv: list[str]) -> Options:
-    parser = argparse.ArgumentParser(prog="python -m bench lecture", description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=None, help="concurrent students (default 30)")
-    parser.add_argument("--quick", action="store_true", help="3 sessions, a 300-step fit, short pauses")
-    parser.add_argument("--think", type=float, default=None, help="seconds between a student's actions")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench lecture", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--sessions", type=int, default=None, help="concurrent students (default 30)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="3 sessions, a 300-step fit, short pauses"
+    )
+    parser.add_argument(
+        "--think", type=float, default=None, help="seconds between a student's actions"
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds for the whole run")
-    parser.add_argument("--stagger", type=float, default=None, help="students arrive within this window")
-    parser.add_argument("--server-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a `streamlit run` option for this run, e.g. runner.postScriptGC=false")
-    parser.add_argument("--pages", default=None, help="the tour's pages, comma-separated "
-                        "(default tensors,autograd,sin-fit,signs)")
+    parser.add_argument(
+        "--stagger", type=float, default=None, help="students arrive within this window"
+    )
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a `streamlit run` option for this run, e.g. runner.postScriptGC=false",
+    )
+    parser.add_argument(
+        "--pages",
+        default=None,
+        help="the tour's pages, comma-separated (default tensors,autograd,sin-fit,signs)",
+    )
     args = parser.parse_args(argv)
-    options = Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0) if args.quick else Options()
+    options = (
+        Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0)
+        if args.quick
+        else Options()
+    )
     for name in ("sessions", "think", "timeout", "stagger"):
         if getattr(args, name) is not None:
             setattr(options, name, getattr(args, name))
     for item in args.server_option:
         if "=" not in item or not re.fullmatch(r"[A-Za-z]+\.[A-Za-z]+", item.split("=", 1)[0]):
-            parser.error(f"--server-option wants KEY=VALUE like runner.postScriptGC=false, not {item!r}")
+            parser.error(
+                f"--server-option wants KEY=VALUE like runner.postScriptGC=false, not {item!r}"
+            )
     options.server_options = tuple(args.server_option)
     if args.pages:
         options.pages = tuple(page.strip() for page in args.pages.split(",") if page.strip())
@@ -512,12 +594,18 @@ def main(argv: list[str] | None = None) -> None:
     if argv is None:  # `python -m bench lecture --sessions 5`: our arguments follow the name
         argv = sys.argv[1:]
         if "lecture" in argv:
-            argv = argv[argv.index("lecture") + 1:]
+            argv = argv[argv.index("lecture") + 1 :]
         elif argv[:1] == ["all"]:
             argv = []
     options = parse(argv)
-    emit({"benchmark": "lecture", "sessions": options.sessions, "sin_steps": options.sin_steps,
-          "think_s": options.think})
+    emit(
+        {
+            "benchmark": "lecture",
+            "sessions": options.sessions,
+            "sin_steps": options.sin_steps,
+            "think_s": options.think,
+        }
+    )
     result = run(options)
     emit(result)
 

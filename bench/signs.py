@@ -63,7 +63,9 @@ def _seed_loader(folder: Path, batch_size: int):
     transform = transforms.Compose(
         [transforms.Resize(64), transforms.RandomHorizontalFlip(), transforms.ToTensor()]
     )
-    return DataLoader(SIGNSDataset(folder, transform), batch_size=batch_size, shuffle=True, num_workers=0)
+    return DataLoader(
+        SIGNSDataset(folder, transform), batch_size=batch_size, shuffle=True, num_workers=0
+    )
 
 
 def _model_and_optimizer(config: ClassifierConfig):
@@ -127,8 +129,14 @@ def time_to_target(config: ClassifierConfig, data: TensorData) -> dict:
         training_seconds += time.perf_counter() - start
         if report.new_epochs:
             accuracy = evaluate(trainer.model, data.test_images, data.test_labels).accuracy
-            emit({"epoch": trainer.epoch, "test_accuracy": round(accuracy, 4), "seconds": round(training_seconds, 1),
-                  "val_accuracy": report.new_epochs[-1].val_accuracy})
+            emit(
+                {
+                    "epoch": trainer.epoch,
+                    "test_accuracy": round(accuracy, 4),
+                    "seconds": round(training_seconds, 1),
+                    "val_accuracy": report.new_epochs[-1].val_accuracy,
+                }
+            )
             if accuracy >= TARGET:
                 reached_at = training_seconds
                 break
@@ -137,12 +145,21 @@ def time_to_target(config: ClassifierConfig, data: TensorData) -> dict:
 
 def main() -> None:
     config = ClassifierConfig()
-    emit({"benchmark": "signs", "threads": torch.get_num_threads(), "load_average": os.getloadavg()[0],
-          "model": config.model, "batch_size": config.batch_size})
+    emit(
+        {
+            "benchmark": "signs",
+            "threads": torch.get_num_threads(),
+            "load_average": os.getloadavg()[0],
+            "model": config.model,
+            "batch_size": config.batch_size,
+        }
+    )
     start = time.perf_counter()
     signs = synthetic_signs()  # the default built-in set: 1080 train / 120 test
     emit({"built_in_set_seconds": round(time.perf_counter() - start, 1)})
-    everything = tensor_data(signs, val_fraction=0.0)  # (a), (b), (c) all see the 1080 training images
+    everything = tensor_data(
+        signs, val_fraction=0.0
+    )  # (a), (b), (c) all see the 1080 training images
     speed: dict[str, list[float]] = {"seed": [], "plain": [], "ours": []}
     bench_config = ClassifierConfig(val_fraction=0.0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,7 +167,9 @@ def main() -> None:
         _write_jpegs(everything.train_images, everything.train_labels, folder)
         for round_number in range(ROUNDS):
             speed["seed"].append(measure_seed(folder, bench_config))
-            speed["plain"].append(measure_plain(everything.train_images, everything.train_labels, bench_config))
+            speed["plain"].append(
+                measure_plain(everything.train_images, everything.train_labels, bench_config)
+            )
             speed["ours"].append(measure_ours(everything, bench_config))
             emit({"round": round_number + 1, **{k: round(v[-1], 1) for k, v in speed.items()}})
     median = {k: statistics.median(v) for k, v in speed.items()}
@@ -162,7 +181,9 @@ def main() -> None:
             "vs_seed": round(median["ours"] / median["seed"], 3),
             "images_per_s": {k: round(v, 1) for k, v in median.items()},
             "test_accuracy": round(result["test_accuracy"], 4),
-            "seconds_to_95": None if result["seconds_to_95"] is None else round(result["seconds_to_95"], 1),
+            "seconds_to_95": None
+            if result["seconds_to_95"] is None
+            else round(result["seconds_to_95"], 1),
             "epochs": result["epochs"],
             "load_average": os.getloadavg()[0],
         }

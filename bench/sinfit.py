@@ -95,7 +95,10 @@ def plain_listing2() -> float:
 CASES = {
     "listing1_autograd": (SineFitConfig(variant="autograd", lr=1e-6, steps=STEPS), plain_listing1),
     "listing3_nn": (SineFitConfig(variant="nn", lr=1e-6, steps=STEPS), plain_listing3),
-    "listing2_rmsprop": (SineFitConfig(variant="optim", optimizer="rmsprop", lr=1e-3, steps=STEPS), plain_listing2),
+    "listing2_rmsprop": (
+        SineFitConfig(variant="optim", optimizer="rmsprop", lr=1e-3, steps=STEPS),
+        plain_listing2,
+    ),
 }
 
 
@@ -128,7 +131,9 @@ def timed(fn, *args):
 
 def main() -> None:
     torch.manual_seed(0)
-    send_figures(SineFitTrainer(SineFitConfig(steps=2)), optimum_loss(SineFitConfig()))  # warm imports
+    send_figures(
+        SineFitTrainer(SineFitConfig(steps=2)), optimum_loss(SineFitConfig())
+    )  # warm imports
     for _config, plain in CASES.values():  # warm torch's kernels once
         plain()
     results = {}

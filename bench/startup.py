@@ -47,14 +47,23 @@ def main() -> None:
 
     samples = {"home_s": [], "inspector_s": [], "import_torch_s": [], "server_healthy_s": []}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         for round_number in range(ROUNDS):
             samples["import_torch_s"].append(time_import_torch())
             healthy_s, home_s = time_page(browser, "", "text=Open Tensor inspector")
             samples["server_healthy_s"].append(healthy_s)
             samples["home_s"].append(home_s)
-            samples["inspector_s"].append(time_page(browser, "tensors", "[data-testid=stMain] [data-testid=stCode]")[1])
-            emit({"round": round_number, **{name: round(values[-1], 3) for name, values in samples.items()}})
+            samples["inspector_s"].append(
+                time_page(browser, "tensors", "[data-testid=stMain] [data-testid=stCode]")[1]
+            )
+            emit(
+                {
+                    "round": round_number,
+                    **{name: round(values[-1], 3) for name, values in samples.items()},
+                }
+            )
         browser.close()
     result = {name: round(statistics.median(values), 3) for name, values in samples.items()}
     result["ratio"] = round(result["home_s"] / result["import_torch_s"], 3)

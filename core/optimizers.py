@@ -59,9 +59,7 @@ def optimizer_kwargs(
     return kwargs
 
 
-def build_optimizer(
-    name: str, params: Iterable, lr: float, **options
-) -> torch.optim.Optimizer:
+def build_optimizer(name: str, params: Iterable, lr: float, **options) -> torch.optim.Optimizer:
     """The torch.optim optimizer called `name` on `params` (options: see `optimizer_kwargs`)."""
     class_name = OPTIMIZER_TABLE[check_optimizer(name)][0]
     return getattr(torch.optim, class_name)(params, lr=lr, **optimizer_kwargs(name, **options))

@@ -72,6 +72,8 @@ def typed_fields(cls: type, raw: dict, error: ErrorType = ValueError) -> dict:
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise error(f"The saved setting '{field.name}' should be a {expected.__name__}, not {value!r}.")
+            raise error(
+                f"The saved setting '{field.name}' should be a {expected.__name__}, not {value!r}."
+            )
         values[field.name] = value
     return values

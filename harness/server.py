@@ -21,7 +21,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_health(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> float:
+def wait_for_health(
+    url: str, timeout: float = 60.0, process: subprocess.Popen | None = None
+) -> float:
     """Poll `url`/_stcore/health until it answers ok; return the moment it did (perf_counter)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -42,15 +44,29 @@ def streamlit_server(extra_args: list[str] | None = None, env: dict | None = Non
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
         *(extra_args or []),
     ]
     started_at = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for_health(url, process=process)

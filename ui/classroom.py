@@ -17,10 +17,23 @@ from core.serving.session_store import SessionStore
 # They are kept for a grace period after the tab closes; widget settings travel in the URL.
 DURABLE_KEYS = (
     "tns_pipeline",
-    "ag_source", "ag_result", "ag_check_result",
-    "fit_trainer", "fit_optimum", "fit_runs", "fit_run_id", "fit_runs_made", "fit_training", "fit_rate",
+    "ag_source",
+    "ag_result",
+    "ag_check_result",
+    "fit_trainer",
+    "fit_optimum",
+    "fit_runs",
+    "fit_run_id",
+    "fit_runs_made",
+    "fit_training",
+    "fit_rate",
     "fit_phase_report",
-    "signs_trainer", "signs_trainer_data", "signs_running", "signs_runs", "signs_error", "signs_loaded",
+    "signs_trainer",
+    "signs_trainer_data",
+    "signs_running",
+    "signs_runs",
+    "signs_error",
+    "signs_loaded",
     "signs_upload_cache",
 )
 
@@ -159,7 +172,9 @@ def _coerce(text: str, default):
     return text
 
 
-def load_settings_from_url(settings: dict[str, object], options: dict[str, list] | None = None) -> None:
+def load_settings_from_url(
+    settings: dict[str, object], options: dict[str, list] | None = None
+) -> None:
     """On the first run of a page in this session, copy its settings from the URL's query
     parameters into st.session_state. `settings` maps widget keys to their defaults (the type
     to parse to); `options` lists the allowed values of choice widgets. Values that do not
@@ -182,7 +197,10 @@ def load_settings_from_url(settings: dict[str, object], options: dict[str, list]
             continue
         st.session_state[key] = value
     if rejected:
-        st.warning("These settings in the link were not understood and keep their defaults: " + ", ".join(rejected))
+        st.warning(
+            "These settings in the link were not understood and keep their defaults: "
+            + ", ".join(rejected)
+        )
 
 
 def publish_settings(keys: list[str], extra: dict[str, str] | None = None) -> str:
@@ -201,7 +219,9 @@ def share_box(keys: list[str], extra: dict[str, str] | None = None) -> None:
     """The "copy link" affordance: the link that reopens this exact experiment."""
     link = publish_settings(keys, extra)
     with st.sidebar.expander("🔗 Share this experiment"):
-        st.caption("This link opens the page with the same settings. Copy it with the icon on the right.")
+        st.caption(
+            "This link opens the page with the same settings. Copy it with the icon on the right."
+        )
         st.code(link, language="text", wrap_lines=True)
 
 
@@ -214,10 +234,17 @@ def lecturer_mode() -> bool:
         st.session_state["app_lecturer"] = st.query_params.get("lecture") in ("1", "true")
     if st.session_state["app_lecturer"]:
         st.markdown(LECTURER_CSS, unsafe_allow_html=True)  # our own constant CSS, never user text
-        st.button("Leave lecturer mode", key="app_leave_lecturer", on_click=_set_lecturer, args=(False,))
+        st.button(
+            "Leave lecturer mode", key="app_leave_lecturer", on_click=_set_lecturer, args=(False,)
+        )
         return True
-    st.sidebar.button("📽️ Lecturer mode", key="app_enter_lecturer", on_click=_set_lecturer, args=(True,),
-                      help="Larger type and charts for a projector; the sidebar is hidden.")
+    st.sidebar.button(
+        "📽️ Lecturer mode",
+        key="app_enter_lecturer",
+        on_click=_set_lecturer,
+        args=(True,),
+        help="Larger type and charts for a projector; the sidebar is hidden.",
+    )
     return False
 
 

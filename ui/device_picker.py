@@ -39,6 +39,7 @@ def device_picker(
         list(choices),
         format_func=choices.__getitem__,
         key=key,
-        help=help or "Where the model and the data live while training. The speed you get on each "
+        help=help
+        or "Where the model and the data live while training. The speed you get on each "
         "device is listed after a run.",
     )

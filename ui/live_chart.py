@@ -46,7 +46,10 @@ def typed_array(values: np.ndarray) -> dict | list:
     values = np.ascontiguousarray(values)
     if values.size == 0:
         return []
-    return {"dtype": _TYPED_ARRAY_DTYPES[values.dtype.name], "bdata": base64.b64encode(values).decode("ascii")}
+    return {
+        "dtype": _TYPED_ARRAY_DTYPES[values.dtype.name],
+        "bdata": base64.b64encode(values).decode("ascii"),
+    }
 
 
 def smooth(values: Sequence[float] | np.ndarray, weight: float) -> np.ndarray:
@@ -78,13 +81,38 @@ class Curve:
     color: str | None = None
 
 
-def _hline(value: float, color: str, dash: str, label: str = "", log_y: bool = False) -> tuple[dict, list[dict]]:
+def _hline(
+    value: float, color: str, dash: str, label: str = "", log_y: bool = False
+) -> tuple[dict, list[dict]]:
     """A horizontal guide across the plot as a layout shape (+ its label), cheaper than add_hline.
     On a log axis plotly.js places a shape at the data value but an annotation at its log10."""
-    shape = dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=value, y1=value,
-                 line=dict(color=color, dash=dash, width=1))
-    notes = [dict(xref="paper", x=1, xanchor="right", yref="y", y=float(np.log10(value)) if log_y else value,
-                  yanchor="bottom", text=label, showarrow=False, font=dict(size=11, color=color))] if label else []
+    shape = dict(
+        type="line",
+        xref="paper",
+        x0=0,
+        x1=1,
+        yref="y",
+        y0=value,
+        y1=value,
+        line=dict(color=color, dash=dash, width=1),
+    )
+    notes = (
+        [
+            dict(
+                xref="paper",
+                x=1,
+                xanchor="right",
+                yref="y",
+                y=float(np.log10(value)) if log_y else value,
+                yanchor="bottom",
+                text=label,
+                showarrow=False,
+                font=dict(size=11, color=color),
+            )
+        ]
+        if label
+        else []
+    )
     return shape, notes
 
 
@@ -95,7 +123,9 @@ def _scatter_template(name: str) -> dict:
     candlesticks...) never touches a line chart, yet plotly would deep-copy and encode all of it on
     every redraw of every chart: most of a redraw's server time (see bench/sinfit.py)."""
     full = pio.templates[name].to_plotly_json()
-    layout = {k: v for k, v in full.get("layout", {}).items() if k not in ("colorscale", "coloraxis")}
+    layout = {
+        k: v for k, v in full.get("layout", {}).items() if k not in ("colorscale", "coloraxis")
+    }
     data = {k: v for k, v in full.get("data", {}).items() if k == "scatter"}
     return {"layout": layout, "data": data}
 
@@ -109,7 +139,9 @@ def _template() -> dict | None:
     return copy.deepcopy(_scatter_template(name))  # a figure may be changed later: never share
 
 
-def _figure(data: list[dict], layout: dict, hlines: list[tuple[float, str, str, str]], log_y: bool = False) -> go.Figure:
+def _figure(
+    data: list[dict], layout: dict, hlines: list[tuple[float, str, str, str]], log_y: bool = False
+) -> go.Figure:
     """Assemble without plotly's per-property validation (the dicts above are fixed and tested):
     validating thousands of points on every redraw would cost more than the training chunk.
     Every trace here is a scatter, so the template is cut to what scatters use."""
@@ -155,14 +187,40 @@ def history_figure(
         steps, raw_y = typed_array(steps), typed_array(raw)
         if smoothing > 0:
             data.append(
-                dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=1),
-                     opacity=0.25, name=f"{curve.name} (raw)", showlegend=False, hoverinfo="skip")
+                dict(
+                    type="scatter",
+                    x=steps,
+                    y=raw_y,
+                    mode="lines",
+                    line=dict(color=color, width=1),
+                    opacity=0.25,
+                    name=f"{curve.name} (raw)",
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
             )
             _, smoothed = downsample(smooth(curve.values, smoothing), start=curve.start)
-            data.append(dict(type="scatter", x=steps, y=typed_array(smoothed), mode="lines",
-                             line=dict(color=color, width=2), name=curve.name))
+            data.append(
+                dict(
+                    type="scatter",
+                    x=steps,
+                    y=typed_array(smoothed),
+                    mode="lines",
+                    line=dict(color=color, width=2),
+                    name=curve.name,
+                )
+            )
         else:
-            data.append(dict(type="scatter", x=steps, y=raw_y, mode="lines", line=dict(color=color, width=2), name=curve.name))
+            data.append(
+                dict(
+                    type="scatter",
+                    x=steps,
+                    y=raw_y,
+                    mode="lines",
+                    line=dict(color=color, width=2),
+                    name=curve.name,
+                )
+            )
     guides = [(value, "#555", "dash", label) for value, label in hlines]
     return _figure(data, _layout(title, "step", y_title, log_y), guides, log_y)
 
@@ -185,16 +243,34 @@ def lines_figure(
         px, py, name = points
         _, px = downsample(px, POINTS_SHOWN)
         _, py = downsample(py, POINTS_SHOWN)
-        data.append(dict(type="scatter", x=typed_array(px), y=typed_array(py), mode="markers", name=name,
-                         marker=dict(size=3, color="#9AA0A6", opacity=0.5)))
+        data.append(
+            dict(
+                type="scatter",
+                x=typed_array(px),
+                y=typed_array(py),
+                mode="markers",
+                name=name,
+                marker=dict(size=3, color="#9AA0A6", opacity=0.5),
+            )
+        )
     _, xs = downsample(x, limit)
     xs = typed_array(xs)
     for index, (name, ys) in enumerate(lines.items()):
         _, ys = downsample(ys, limit)
         color = PALETTE[index % len(PALETTE)]
-        data.append(dict(type="scatter", x=xs, y=typed_array(ys), mode="lines", name=name,
-                         line=dict(color=color, width=2, dash="dash" if name in dashed else "solid")))
-    guides = [(value, PALETTE[i % len(PALETTE)], "dot", label) for i, (value, label) in enumerate(hlines)]
+        data.append(
+            dict(
+                type="scatter",
+                x=xs,
+                y=typed_array(ys),
+                mode="lines",
+                name=name,
+                line=dict(color=color, width=2, dash="dash" if name in dashed else "solid"),
+            )
+        )
+    guides = [
+        (value, PALETTE[i % len(PALETTE)], "dot", label) for i, (value, label) in enumerate(hlines)
+    ]
     return _figure(data, _layout(title, x_title, y_title), guides)
 
 

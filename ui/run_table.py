@@ -48,7 +48,14 @@ def runs_frame(records: list[RunRecord]) -> pd.DataFrame:
 def histories_csv(records: list[RunRecord], value_name: str = "loss") -> bytes:
     """Every run's full history in long form: run, label, step, value."""
     frames = [
-        pd.DataFrame({"run": r.run_id, "label": r.label, "step": np.arange(len(r.history)), value_name: r.history})
+        pd.DataFrame(
+            {
+                "run": r.run_id,
+                "label": r.label,
+                "step": np.arange(len(r.history)),
+                value_name: r.history,
+            }
+        )
         for r in records
     ]
     buffer = io.StringIO()
@@ -60,7 +67,10 @@ def histories_csv(records: list[RunRecord], value_name: str = "loss") -> bytes:
 
 
 def show_runs(
-    records: list[RunRecord], prefix: str, value_name: str = "loss", log_y: bool = True,
+    records: list[RunRecord],
+    prefix: str,
+    value_name: str = "loss",
+    log_y: bool = True,
     hlines: list[tuple[float, str]] | None = None,
 ) -> None:
     """The table, a multiselect of runs to overlay, their curves, a CSV download and a clear button."""
@@ -80,14 +90,23 @@ def show_runs(
     if chosen:
         curves = [Curve(name, names[name].history) for name in chosen]
         show_figure(
-            history_figure(curves, title=f"{value_name.capitalize()} of the chosen runs", y_title=value_name,
-                           log_y=log_y, hlines=hlines or []),
+            history_figure(
+                curves,
+                title=f"{value_name.capitalize()} of the chosen runs",
+                y_title=value_name,
+                log_y=log_y,
+                hlines=hlines or [],
+            ),
             key=f"{prefix}compare_chart",
         )
     left, right = st.columns([1, 1])
     left.download_button(
-        "Download histories (CSV)", histories_csv(records, value_name), file_name="runs.csv",
-        mime="text/csv", key=f"{prefix}csv", icon="⬇️",
+        "Download histories (CSV)",
+        histories_csv(records, value_name),
+        file_name="runs.csv",
+        mime="text/csv",
+        key=f"{prefix}csv",
+        icon="⬇️",
     )
     if right.button("Clear the table", key=f"{prefix}clear_runs"):
         records.clear()

@@ -37,11 +37,18 @@ def _patch(app_session_class) -> bool:
     def _create_scriptrunner(self, initial_rerun_data, _waited: float = 0.0):
         stopping = getattr(self, "_scriptrunner", None)
         fragment_id = getattr(initial_rerun_data, "fragment_id", None)
-        if stopping is None or not fragment_id or _waited >= GIVE_UP_S or not hasattr(self, "_event_loop"):
+        if (
+            stopping is None
+            or not fragment_id
+            or _waited >= GIVE_UP_S
+            or not hasattr(self, "_event_loop")
+        ):
             return original(self, initial_rerun_data)
         # The current runner refused this fragment rerun because it is stopping, and its last
         # messages are still on their way through the event loop: wait for them.
-        self._event_loop.call_later(RETRY_S, _retry, self, stopping, initial_rerun_data, _waited + RETRY_S)
+        self._event_loop.call_later(
+            RETRY_S, _retry, self, stopping, initial_rerun_data, _waited + RETRY_S
+        )
         return None
 
     def _retry(self, stopping, rerun_data, waited: float) -> None:

@@ -39,7 +39,9 @@ class TrainingSlots:
     stale_s: float = 10.0  # silence after which a holder or waiter is dropped
     clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _holders: dict[str, tuple[float, float]] = field(default_factory=dict)  # who -> (since, last seen)
+    _holders: dict[str, tuple[float, float]] = field(
+        default_factory=dict
+    )  # who -> (since, last seen)
     _waiting: dict[str, float] = field(default_factory=dict)  # who -> last seen, in arrival order
 
     def request(self, who: str) -> int:

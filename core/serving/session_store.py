@@ -56,7 +56,9 @@ class SessionStore:
             entry.owner, entry.last_seen = session, self.clock()
             return dict(entry.values)
 
-    def remember(self, sid: str, session: str, values: dict, is_active: Callable[[str], bool]) -> bool:
+    def remember(
+        self, sid: str, session: str, values: dict, is_active: Callable[[str], bool]
+    ) -> bool:
         """Keep `values` under `sid` for `session`. False (nothing stored) when another live
         session owns that sid."""
         with self._lock:
@@ -74,5 +76,9 @@ class SessionStore:
 
     def _expire(self, is_active: Callable[[str], bool]) -> None:
         now = self.clock()
-        for sid in [s for s, e in self._entries.items() if now - e.last_seen > self.grace_s and not is_active(e.owner)]:
+        for sid in [
+            s
+            for s, e in self._entries.items()
+            if now - e.last_seen > self.grace_s and not is_active(e.owner)
+        ]:
             del self._entries[sid]

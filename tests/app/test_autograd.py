@@ -202,8 +202,14 @@ def test_link_reopens_the_same_program_and_settings():
 
 
 def test_hostile_link_settings_are_refused_with_sentences():
-    at = _open_with({"ag_source": "import os\nos.system('ls')", "ag_module_layers": "999",
-                     "ag_mode": "shell", "ag_cap": "lots"})
+    at = _open_with(
+        {
+            "ag_source": "import os\nos.system('ls')",
+            "ag_module_layers": "999",
+            "ag_mode": "shell",
+            "ag_cap": "lots",
+        }
+    )
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "ag_module_layers" in warnings and "ag_mode" in warnings and "ag_cap" in warnings

@@ -64,8 +64,17 @@ def _number_or_text(label: str):
 
 
 def _widgets(at):
-    for kind in ("selectbox", "radio", "checkbox", "toggle", "slider", "select_slider", "number_input",
-                 "text_input", "text_area"):
+    for kind in (
+        "selectbox",
+        "radio",
+        "checkbox",
+        "toggle",
+        "slider",
+        "select_slider",
+        "number_input",
+        "text_input",
+        "text_area",
+    ):
         yield from at.get(kind)
 
 
@@ -77,7 +86,9 @@ def _assert_fine(at, where: str) -> None:
 def _walk(at: AppTest, page: str, prefix: str, keep) -> int:
     """Push each widget with a key starting with `prefix` through its extremes; return how many
     values were tried. `keep(at)` checks the student's work is still there."""
-    keys = sorted({w.key for w in _widgets(at) if w.key and w.key.startswith(prefix) and w.key not in SKIPPED})
+    keys = sorted(
+        {w.key for w in _widgets(at) if w.key and w.key.startswith(prefix) and w.key not in SKIPPED}
+    )
     tried = 0
     for key in keys:
         widget = next((w for w in _widgets(at) if w.key == key), None)

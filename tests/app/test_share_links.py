@@ -16,8 +16,16 @@ def open_with(page: str, params: dict) -> AppTest:
 
 
 def test_sin_fit_link_restores_its_settings():
-    at = open_with("app_pages/sin_fit.py", {"fit_variant": "optim", "fit_optimizer": "adam", "fit_lr": "0.01",
-                                           "fit_degree": "5", "fit_reduction": "mean"})
+    at = open_with(
+        "app_pages/sin_fit.py",
+        {
+            "fit_variant": "optim",
+            "fit_optimizer": "adam",
+            "fit_lr": "0.01",
+            "fit_degree": "5",
+            "fit_reduction": "mean",
+        },
+    )
     assert at.selectbox(key="fit_variant").value == "optim"
     assert at.selectbox(key="fit_optimizer").value == "adam"
     assert at.session_state["fit_trainer"].config.lr == 0.01
@@ -27,15 +35,25 @@ def test_sin_fit_link_restores_its_settings():
 
 
 def test_sin_fit_link_with_nonsense_gets_a_sentence():
-    at = open_with("app_pages/sin_fit.py", {"fit_variant": "rm -rf", "fit_lr": "1e-999", "fit_degree": "many"})
+    at = open_with(
+        "app_pages/sin_fit.py", {"fit_variant": "rm -rf", "fit_lr": "1e-999", "fit_degree": "many"}
+    )
     warnings = " ".join(w.value for w in at.warning)
     assert "fit_variant" in warnings and "fit_lr" in warnings and "fit_degree" in warnings
     assert at.selectbox(key="fit_variant").value == "autograd"
 
 
 def test_signs_link_restores_its_settings_and_regenerate_draws_new_hands():
-    at = open_with("app_pages/signs.py", {"signs_model": "mlp", "signs_batch": "64", "signs_n_train": "120",
-                                         "signs_n_test": "60", "signs_epochs": "3"})
+    at = open_with(
+        "app_pages/signs.py",
+        {
+            "signs_model": "mlp",
+            "signs_batch": "64",
+            "signs_n_train": "120",
+            "signs_n_test": "60",
+            "signs_epochs": "3",
+        },
+    )
     assert at.selectbox(key="signs_model").value == "mlp"
     assert at.select_slider(key="signs_batch").value == 64
     assert at.slider(key="signs_epochs").value == 3

@@ -2,7 +2,13 @@
 
 import pytest
 
-PAGES = ["app_pages/home.py", "app_pages/tensors.py", "app_pages/autograd.py", "app_pages/sin_fit.py", "app_pages/signs.py"]
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/tensors.py",
+    "app_pages/autograd.py",
+    "app_pages/sin_fit.py",
+    "app_pages/signs.py",
+]
 
 
 def test_home_renders_with_sidebar_and_cards(open_page):

@@ -60,7 +60,12 @@ def test_student_trains_the_mlp_for_an_epoch_and_reads_the_results(signs_page):
     assert len(heatmaps) == 1 and sum(map(sum, heatmaps[0]["z"])) == 60
     accuracy = next(m for m in at.metric if m.label == "Test accuracy").value
     assert accuracy.endswith("%") and 0 <= float(accuracy[:-1]) <= 100
-    bars = [t for spec in specs for t in spec["data"] if t["type"] == "bar" and t.get("orientation") == "h"]
+    bars = [
+        t
+        for spec in specs
+        for t in spec["data"]
+        if t["type"] == "bar" and t.get("orientation") == "h"
+    ]
     assert bars and all(abs(sum(b["x"]) - 1) < 1e-4 for b in bars)  # softmax bars sum to 1
     modes = at.dataframe[-1].value
     assert set(modes["mode"]) == {"model.train()", "model.eval()"}
@@ -73,7 +78,9 @@ def test_a_broken_zip_gets_a_sentence(signs_page):
     at = signs_page
     at.radio(key="signs_source").set_value("Upload a zip").run()
     assert any("built-in hands work" in i.value for i in at.info)
-    at.file_uploader(key="signs_upload").set_value(("SIGNS.zip", b"PK\x03\x04 this is not a zip", "application/zip")).run()
+    at.file_uploader(key="signs_upload").set_value(
+        ("SIGNS.zip", b"PK\x03\x04 this is not a zip", "application/zip")
+    ).run()
     assert not at.exception
     assert at.error and "zip" in at.error[0].value.lower()
 
@@ -84,7 +91,9 @@ def test_a_zip_without_signs_folders_gets_a_sentence(signs_page):
         archive.writestr("notes.txt", "no pictures here")
     at = signs_page
     at.radio(key="signs_source").set_value("Upload a zip").run()
-    at.file_uploader(key="signs_upload").set_value(("notes.zip", buffer.getvalue(), "application/zip")).run()
+    at.file_uploader(key="signs_upload").set_value(
+        ("notes.zip", buffer.getvalue(), "application/zip")
+    ).run()
     assert not at.exception and at.error
 
 
@@ -92,7 +101,9 @@ def test_weights_that_do_not_fit_get_a_sentence(signs_page):
     at = signs_page
     buffer = io.BytesIO()
     torch.save({"fc.weight": torch.zeros(6, 3)}, buffer)
-    at.file_uploader(key="signs_weights_upload").set_value(("other.pt", buffer.getvalue(), "application/octet-stream")).run()
+    at.file_uploader(key="signs_weights_upload").set_value(
+        ("other.pt", buffer.getvalue(), "application/octet-stream")
+    ).run()
     assert not at.exception
     assert any("do not belong" in e.value for e in at.error)
 

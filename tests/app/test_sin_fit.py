@@ -71,7 +71,9 @@ def test_short_run_fills_the_charts_and_the_table(fit):
     runs = fit.session_state["fit_runs"]
     assert len(runs) == 1 and runs[0].metrics["status"] == "finished" and len(runs[0].history) == 40
     table = frame_with(fit, "final loss")
-    assert table["steps"].tolist() == [40] and table["final loss"].iloc[0] == pytest.approx(trainer.loss)
+    assert table["steps"].tolist() == [40] and table["final loss"].iloc[0] == pytest.approx(
+        trainer.loss
+    )
     assert "Loss of the chosen runs" in charts(fit)
 
 

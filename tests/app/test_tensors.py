@@ -91,15 +91,20 @@ def test_remove_step_and_clear(open_page):
     assert not any(c.startswith("x = x.") for c in codes(at))
 
 
-@pytest.mark.parametrize("constructor, widget, value, message", [
-    ("zeros", "tns_shape", "100000, 100000", "cap"),
-    ("zeros", "tns_shape", "2, banana", "not a number"),
-    ("zeros", "tns_shape", "1, 2, 3, 4, 5", "1 to 4"),
-    ("tensor", "tns_values", "[[1, 2], [3]]", "different lengths"),
-    ("tensor", "tns_values", "__import__('os')", "only hold numbers"),
-    ("randn", "tns_dtype", "int64", "float"),
-])
-def test_bad_build_input_gets_a_sentence_and_other_tabs_work(open_page, constructor, widget, value, message):
+@pytest.mark.parametrize(
+    "constructor, widget, value, message",
+    [
+        ("zeros", "tns_shape", "100000, 100000", "cap"),
+        ("zeros", "tns_shape", "2, banana", "not a number"),
+        ("zeros", "tns_shape", "1, 2, 3, 4, 5", "1 to 4"),
+        ("tensor", "tns_values", "[[1, 2], [3]]", "different lengths"),
+        ("tensor", "tns_values", "__import__('os')", "only hold numbers"),
+        ("randn", "tns_dtype", "int64", "float"),
+    ],
+)
+def test_bad_build_input_gets_a_sentence_and_other_tabs_work(
+    open_page, constructor, widget, value, message
+):
     at = open_page(PAGE)
     at.selectbox(key="tns_constructor").set_value(constructor).run()
     at.session_state[widget] = value
@@ -143,8 +148,14 @@ def test_link_settings_open_the_same_experiment(open_page):
     from tests.app.conftest import APP
 
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"tns_constructor": "zeros", "tns_shape": "4, 5", "tns_dtype": "int64",
-                            "tns_pipe": '[{"op":"view","text":"2, -1"}]'})
+    at.query_params.update(
+        {
+            "tns_constructor": "zeros",
+            "tns_shape": "4, 5",
+            "tns_dtype": "int64",
+            "tns_pipe": '[{"op":"view","text":"2, -1"}]',
+        }
+    )
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -160,10 +171,14 @@ def test_nonsense_link_settings_get_a_sentence(open_page):
     from tests.app.conftest import APP
 
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"tns_constructor": "os.system", "tns_end": "lots", "tns_pipe": "{not json"})
+    at.query_params.update(
+        {"tns_constructor": "os.system", "tns_end": "lots", "tns_pipe": "{not json"}
+    )
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
-    assert "tns_constructor" in warnings and "tns_end" in warnings and "could not be read" in warnings
+    assert (
+        "tns_constructor" in warnings and "tns_end" in warnings and "could not be read" in warnings
+    )
     assert "x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)" in codes(at)

@@ -29,7 +29,9 @@ def live_charts(at: AppTest) -> int:
     count = 0
     for element in at.get("plotly_chart"):
         layout = json.loads(element.proto.spec)["layout"]
-        texts = [layout.get("title", {}).get("text", "")] + [a.get("text", "") for a in layout.get("annotations", [])]
+        texts = [layout.get("title", {}).get("text", "")] + [
+            a.get("text", "") for a in layout.get("annotations", [])
+        ]
         count += "Loss per step" in texts or "Accuracy" in texts
     return count
 
@@ -44,7 +46,9 @@ def test_a_full_server_queues_the_student_then_starts_their_run(full_server, pag
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.session_state["signs_n_train"], at.session_state["signs_n_test"] = 120, 60
     at.switch_page(f"app_pages/{page}.py").run()
-    train, running = ("fit_train", "fit_training") if page == "sin_fit" else ("signs_train", "signs_running")
+    train, running = (
+        ("fit_train", "fit_training") if page == "sin_fit" else ("signs_train", "signs_running")
+    )
     if page == "sin_fit":
         at.number_input(key="fit_steps").set_value(50).run()
 

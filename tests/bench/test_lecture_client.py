@@ -26,15 +26,28 @@ def test_foreign_seats_finds_only_other_sessions_whole_numbers():
     assert foreign_seats([f"x = torch.tensor([{other}.0, 1.0])"], own, seats) == {other}
     assert foreign_seats([f"?tns_fill={other}.0&tns_dtype=float32"], own, seats) == {other}
     # numbers that merely contain the digits are not seats
-    assert foreign_seats([f"loss {other}.25", f"step 1,{other % 1000:03d}", f"{other}7"], own, seats) == set()
+    assert (
+        foreign_seats([f"loss {other}.25", f"step 1,{other % 1000:03d}", f"{other}7"], own, seats)
+        == set()
+    )
     # the report quotes where a foreign number was seen
-    assert where_seen(["nothing here", f"torch.manual_seed({other})"], other) == repr(f"torch.manual_seed({other})")
+    assert where_seen(["nothing here", f"torch.manual_seed({other})"], other) == repr(
+        f"torch.manual_seed({other})"
+    )
 
 
 def test_two_sessions_take_a_short_tour_without_cross_talk():
     """Widgets of each kind, a page switch, a live training fragment (auto-reruns) to its end."""
-    options = Options(sessions=2, sin_steps=100, think=0.0, timeout=120.0, stagger=0.2,
-                      train_timeout=60.0, action_timeout=60.0, pages=("tensors", "sin-fit"))
+    options = Options(
+        sessions=2,
+        sin_steps=100,
+        think=0.0,
+        timeout=120.0,
+        stagger=0.2,
+        train_timeout=60.0,
+        action_timeout=60.0,
+        pages=("tensors", "sin-fit"),
+    )
     # Own thread: the browser tests' sync Playwright may have left an event loop on this one.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         result = pool.submit(run, options).result()

@@ -67,8 +67,6 @@ def test_bad_program_shows_a_sentence_and_the_page_keeps_working(visit, settle, 
     expect_graph_with(page, "AddBackward0")
 
 
-
-
 def test_module_graph(visit, settle, shot):
     page = visit("autograd")
     page.get_by_text("An nn.Module").click()

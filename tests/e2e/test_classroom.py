@@ -15,7 +15,9 @@ def test_share_link_reopens_the_same_experiment(visit, settle, shot, page, app_u
     shot("classroom_share_link")
     other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     other.goto(link.replace("localhost", "127.0.0.1"))
-    expect(other.get_by_text("x = torch.ones(3, 2, dtype=torch.float64)").first).to_be_visible(timeout=30_000)
+    expect(other.get_by_text("x = torch.ones(3, 2, dtype=torch.float64)").first).to_be_visible(
+        timeout=30_000
+    )
     other.context.close()
 
 
@@ -44,6 +46,8 @@ def test_closed_tab_comes_back_with_its_run(visit, settle):
     page.close()  # the student closes the tab mid-lecture...
     again = context.new_page()  # ...and opens the same address again
     again.goto(url)
-    expect(again.locator("[data-testid=stProgress]").first).to_contain_text("step 2,000 of 2,000", timeout=60_000)
+    expect(again.locator("[data-testid=stProgress]").first).to_contain_text(
+        "step 2,000 of 2,000", timeout=60_000
+    )
     expect(again.get_by_text("Compare runs")).to_be_visible()
     again.screenshot(path=str(Path(__file__).parent / "screenshots" / "classroom_restored.png"))

@@ -28,7 +28,9 @@ def test_student_trains_the_mlp_and_reads_the_results(app_url, settle, shot, pag
     shot("signs_data")
 
     page.get_by_role("tab", name="2 · Model").click()
-    model_box = page.locator("[data-testid=stSelectbox]").filter(has=page.get_by_text("Model", exact=True))
+    model_box = page.locator("[data-testid=stSelectbox]").filter(
+        has=page.get_by_text("Model", exact=True)
+    )
     model_box.click()
     page.get_by_role("option", name="MLP").click()
     settle()
@@ -59,7 +61,9 @@ def test_a_broken_zip_gets_a_sentence(app_url, settle, shot, page, tmp_path):
     settle()
     broken = tmp_path / "SIGNS.zip"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    page.locator("[data-testid=stFileUploaderDropzone] input[type=file]").first.set_input_files(str(broken))
+    page.locator("[data-testid=stFileUploaderDropzone] input[type=file]").first.set_input_files(
+        str(broken)
+    )
     settle()
     expect(page.locator("[data-testid=stAlertContentError]").first).to_be_visible()
     shot("signs_broken_zip")

@@ -28,10 +28,14 @@ def test_train_watch_stop_and_compare(visit, settle, shot):
     # first (slow, torch-importing) run is in flight makes Streamlit show "Page not found".
     page = visit()
     page.wait_for_function("() => document.body.innerText.includes('Devices: ')", timeout=180_000)
-    page.wait_for_function("() => !document.body.innerText.includes('looking for')", timeout=180_000)
+    page.wait_for_function(
+        "() => !document.body.innerText.includes('looking for')", timeout=180_000
+    )
     page = visit("sin-fit")
     # the first visit imports plotly and pandas: wait for the page itself, not just the script state
-    expect(page.locator("[data-testid=stProgress]").first).to_contain_text("step 0 of 2,000", timeout=60_000)
+    expect(page.locator("[data-testid=stProgress]").first).to_contain_text(
+        "step 0 of 2,000", timeout=60_000
+    )
     expect(page.get_by_role("heading", name="sin(x) fit")).to_be_visible()
     settle()
     shot("sin_fit_start")

@@ -6,7 +6,9 @@ from playwright.sync_api import expect
 def test_student_builds_and_reshapes(visit, settle, shot):
     page = visit("tensors")
     expect(page.get_by_role("heading", name="Tensor inspector")).to_be_visible()
-    expect(page.get_by_text("x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)").first).to_be_visible()
+    expect(
+        page.get_by_text("x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)").first
+    ).to_be_visible()
     shot("tensors_start")
 
     # view(3, 4): add the step with the default operation.
@@ -47,7 +49,9 @@ def test_numpy_bridge_and_image_tabs(visit, settle, shot):
     page.get_by_role("tab", name="NumPy bridge").click()
     settle()
     expect(page.get_by_text("share memory").first).to_be_visible()
-    expect(page.get_by_text("can't convert cuda:0 device type tensor to numpy").first).to_be_visible()
+    expect(
+        page.get_by_text("can't convert cuda:0 device type tensor to numpy").first
+    ).to_be_visible()
     expect(page.get_by_text("2048").first).to_be_visible()
     shot("tensors_numpy")
     page.get_by_role("tab", name="Image as tensor").click()

@@ -84,7 +84,9 @@ def test_unknown_model_is_a_sentence():
 
 def test_short_run_learns_far_above_chance():
     data = tensor_data(synthetic_signs(n_train=480, n_test=120, seed=2), val_fraction=0.2, seed=0)
-    trainer = ClassifierTrainer(ClassifierConfig(epochs=6, batch_size=16, lr=3e-3), data)  # course CNN
+    trainer = ClassifierTrainer(
+        ClassifierConfig(epochs=6, batch_size=16, lr=3e-3), data
+    )  # course CNN
     while not trainer.done:
         trainer.run_for(0.5)
     result = evaluate(trainer.model, data.test_images, data.test_labels)
@@ -110,7 +112,9 @@ def test_train_mode_for_training_eval_and_no_grad_for_validation(small_data):
     trainer = ClassifierTrainer(tiny_config(), small_data)
     seen = []
     trainer.model.register_forward_hook(
-        lambda module, _i, out: seen.append((module.training, torch.is_grad_enabled(), out.shape[0]))
+        lambda module, _i, out: seen.append(
+            (module.training, torch.is_grad_enabled(), out.shape[0])
+        )
     )
     trainer.run(1000)
     training = [s for s in seen if s[0]]
@@ -130,8 +134,12 @@ def test_evaluate_matches_torch(small_data):
         logits = model(small_data.test_images)
     model.train()
     assert torch.equal(result.predictions, logits.argmax(1))
-    assert result.accuracy == pytest.approx((logits.argmax(1) == small_data.test_labels).float().mean().item())
-    assert result.loss == pytest.approx(nn.functional.cross_entropy(logits, small_data.test_labels).item(), rel=1e-5)
+    assert result.accuracy == pytest.approx(
+        (logits.argmax(1) == small_data.test_labels).float().mean().item()
+    )
+    assert result.loss == pytest.approx(
+        nn.functional.cross_entropy(logits, small_data.test_labels).item(), rel=1e-5
+    )
     assert result.confusion.sum() == len(small_data.test_labels)
     assert torch.equal(result.confusion.sum(1), torch.bincount(small_data.test_labels, minlength=6))
     assert all(result.predictions[i] != result.labels[i] for i in result.misclassified)
@@ -150,7 +158,9 @@ def test_evaluate_leaves_batch_norm_statistics_alone(small_data):
 def test_train_mode_predictions_vary_and_eval_mode_ones_do_not(small_data):
     model = build_model("signs_cnn", dropout=0.5)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    train_rows, eval_rows = compare_modes(model, small_data.test_images[0], small_data.train_images, repeats=4)
+    train_rows, eval_rows = compare_modes(
+        model, small_data.test_images[0], small_data.train_images, repeats=4
+    )
     assert train_rows.shape == eval_rows.shape == (4, 6)
     assert not torch.allclose(train_rows[0], train_rows[1])
     assert torch.allclose(eval_rows, eval_rows[0].expand_as(eval_rows))
@@ -180,10 +190,16 @@ def test_devices_that_are_not_here_get_sentences(small_data):
 
 def test_runtime_errors_become_sentences():
     config = ClassifierConfig(device="cuda:0", batch_size=512)
-    assert "ran out of memory" in str(explain_runtime_error(torch.cuda.OutOfMemoryError("CUDA out of memory."), config))
-    assert "Reset" in str(explain_runtime_error(RuntimeError("CUDA error: device-side assert triggered"), config))
+    assert "ran out of memory" in str(
+        explain_runtime_error(torch.cuda.OutOfMemoryError("CUDA out of memory."), config)
+    )
+    assert "Reset" in str(
+        explain_runtime_error(RuntimeError("CUDA error: device-side assert triggered"), config)
+    )
     assert "batch size of 2" in str(
-        explain_runtime_error(ValueError("Expected more than 1 value per channel when training"), config)
+        explain_runtime_error(
+            ValueError("Expected more than 1 value per channel when training"), config
+        )
     )
 
 
@@ -213,7 +229,9 @@ def test_augmentation_flips_rotates_and_stays_in_range():
 
 
 def test_save_load_round_trip_predicts_the_same(small_data):
-    trainer = ClassifierTrainer(ClassifierConfig(model="signs_cnn", epochs=1, dropout=0.1), small_data)
+    trainer = ClassifierTrainer(
+        ClassifierConfig(model="signs_cnn", epochs=1, dropout=0.1), small_data
+    )
     trainer.run(4)
     blob = save_checkpoint(trainer.model, trainer.config, small_data.classes)
     loaded = trainer_from_checkpoint(blob, ClassifierConfig(model="mlp"), small_data)
@@ -228,7 +246,9 @@ def test_bare_state_dicts_load_and_wrong_ones_get_sentences():
     buffer = io.BytesIO()
     torch.save(nn.DataParallel(model).state_dict(), buffer)  # keys start with "module."
     config, state, _ = load_checkpoint(buffer.getvalue(), ClassifierConfig(model="tinyvgg"))
-    assert config.model == "tinyvgg" and torch.equal(state["features.0.weight"], model.state_dict()["features.0.weight"])
+    assert config.model == "tinyvgg" and torch.equal(
+        state["features.0.weight"], model.state_dict()["features.0.weight"]
+    )
     with pytest.raises(ClassifierError, match="do not belong to the MLP"):
         load_checkpoint(buffer.getvalue(), ClassifierConfig(model="mlp"))
     with pytest.raises(ClassifierError, match="not a PyTorch weights file"):
@@ -269,12 +289,26 @@ def test_exported_script_trains_one_epoch_on_a_tiny_folder(tmp_path, small_data)
         (tmp_path / folder).mkdir()
         for i, (image, label) in enumerate(zip(images, labels, strict=True)):
             pixels = (image.permute(1, 2, 0) * 255).round().byte().numpy()
-            Image.fromarray(pixels).resize((80, 80)).save(tmp_path / folder / f"{int(label)}_IMG_{i}.jpg")
+            Image.fromarray(pixels).resize((80, 80)).save(
+                tmp_path / folder / f"{int(label)}_IMG_{i}.jpg"
+            )
     script = tmp_path / "train_signs.py"
     script.write_text(export_script(ClassifierConfig(epochs=1, batch_size=8)))
     out = subprocess.run(
-        [sys.executable, str(script), "--data-dir", str(tmp_path), "--device", "cpu", "--save", str(tmp_path / "w.pt")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            str(script),
+            "--data-dir",
+            str(tmp_path),
+            "--device",
+            "cpu",
+            "--save",
+            str(tmp_path / "w.pt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
     assert "epoch 1:" in out.stdout and "test loss" in out.stdout

@@ -54,33 +54,60 @@ def test_seed_example_gradient_is_8_a_plus_2_over_3():
 
 CASES = [
     # (program, names of leaves, the same computation in torch returning the root)
-    ("x = torch.ones(5, requires_grad=True)\ny = (x + 2).sum()\ny.backward()",
-     ["x"], lambda x: (x + 2).sum()),
-    ("w = torch.randn(3, 4, requires_grad=True)\nv = torch.rand(4)\n"
-     "out = torch.tanh(w @ v).pow(2).mean()\nout.backward()",
-     ["w"], None),
-    ("a = randn(2, 3, requires_grad=True)\nb = F.softmax(a, dim=1)\n"
-     "loss = (b * torch.arange(3)).sum()\nloss.backward()",
-     ["a"], None),
-    ("p = torch.rand(4, requires_grad=True)\nq = torch.sigmoid(p)\n"
-     "t = torch.tensor([0.0, 1.0, 1.0, 0.0])\nl = F.binary_cross_entropy(q, t)\nl.backward()",
-     ["p"], None),
-    ("z = torch.randn(2, 5, requires_grad=True)\nlab = torch.tensor([4, 0])\n"
-     "l = F.cross_entropy(z, lab, reduction='sum')\nl.backward()",
-     ["z"], None),
-    ("m = torch.eye(3, requires_grad=True)\nn = m.t().reshape(9).view(3, 3).T\n"
-     "s = torch.abs(n / 2 - 1).sum()\ns.backward()",
-     ["m"], None),
-    ("u = torch.linspace(0.5, 2.0, 4, requires_grad=True)\n"
-     "r = torch.log(u) + torch.sqrt(u) + torch.exp(-u) + torch.sin(u) * torch.cos(u)\n"
-     "r.sum().backward()",
-     ["u"], None),
-    ("k = torch.full([2, 2], 3.0, requires_grad=True)\nj = F.l1_loss(k, torch.zeros(2, 2))\n"
-     "j2 = F.mse_loss(k.relu(), torch.ones(2, 2), reduction='mean')\n(j + j2).backward()",
-     ["k"], None),
-    ("g = torch.randn(3, requires_grad=True)\nh = F.log_softmax(g, dim=0).exp().sigmoid()\n"
-     "h.sum(dim=0, keepdim=True).mean().backward()",
-     ["g"], None),
+    (
+        "x = torch.ones(5, requires_grad=True)\ny = (x + 2).sum()\ny.backward()",
+        ["x"],
+        lambda x: (x + 2).sum(),
+    ),
+    (
+        "w = torch.randn(3, 4, requires_grad=True)\nv = torch.rand(4)\n"
+        "out = torch.tanh(w @ v).pow(2).mean()\nout.backward()",
+        ["w"],
+        None,
+    ),
+    (
+        "a = randn(2, 3, requires_grad=True)\nb = F.softmax(a, dim=1)\n"
+        "loss = (b * torch.arange(3)).sum()\nloss.backward()",
+        ["a"],
+        None,
+    ),
+    (
+        "p = torch.rand(4, requires_grad=True)\nq = torch.sigmoid(p)\n"
+        "t = torch.tensor([0.0, 1.0, 1.0, 0.0])\nl = F.binary_cross_entropy(q, t)\nl.backward()",
+        ["p"],
+        None,
+    ),
+    (
+        "z = torch.randn(2, 5, requires_grad=True)\nlab = torch.tensor([4, 0])\n"
+        "l = F.cross_entropy(z, lab, reduction='sum')\nl.backward()",
+        ["z"],
+        None,
+    ),
+    (
+        "m = torch.eye(3, requires_grad=True)\nn = m.t().reshape(9).view(3, 3).T\n"
+        "s = torch.abs(n / 2 - 1).sum()\ns.backward()",
+        ["m"],
+        None,
+    ),
+    (
+        "u = torch.linspace(0.5, 2.0, 4, requires_grad=True)\n"
+        "r = torch.log(u) + torch.sqrt(u) + torch.exp(-u) + torch.sin(u) * torch.cos(u)\n"
+        "r.sum().backward()",
+        ["u"],
+        None,
+    ),
+    (
+        "k = torch.full([2, 2], 3.0, requires_grad=True)\nj = F.l1_loss(k, torch.zeros(2, 2))\n"
+        "j2 = F.mse_loss(k.relu(), torch.ones(2, 2), reduction='mean')\n(j + j2).backward()",
+        ["k"],
+        None,
+    ),
+    (
+        "g = torch.randn(3, requires_grad=True)\nh = F.log_softmax(g, dim=0).exp().sigmoid()\n"
+        "h.sum(dim=0, keepdim=True).mean().backward()",
+        ["g"],
+        None,
+    ),
 ]
 
 
@@ -119,8 +146,10 @@ def test_every_function_and_method_is_covered_by_a_test_program():
 
 
 def test_names_and_bindings():
-    program = run_program("a = torch.ones(2, requires_grad=True)\nb = a * 2\nb = b + 1\n"
-                          "c = b.sum()\nc.backward()\nlr = 0.5")
+    program = run_program(
+        "a = torch.ones(2, requires_grad=True)\nb = a * 2\nb = b + 1\n"
+        "c = b.sum()\nc.backward()\nlr = 0.5"
+    )
     assert list(program.variables) == ["a", "b", "c"]
     assert program.env["lr"] == 0.5
     labels = program.named_tensors()
@@ -200,15 +229,19 @@ def test_exported_code_runs_in_plain_python_and_gives_the_same_numbers(tmp_path)
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path), *(p.key for p in programs)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     results = json.loads(out.stdout.strip().splitlines()[-1])
     for preset in programs:
         program = run_program(preset.source)
         for name, value in program.variables.items():
-            torch.testing.assert_close(torch.tensor(results[preset.key][name]),
-                                       value.detach(), check_dtype=False)
+            torch.testing.assert_close(
+                torch.tensor(results[preset.key][name]), value.detach(), check_dtype=False
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,24 +249,45 @@ def test_exported_code_runs_in_plain_python_and_gives_the_same_numbers(tmp_path)
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source, sentence, torch_words", [
-    ("a = torch.zeros(3)\nb = a.sum()\nb.backward()", "requires_grad=True",
-     "does not require grad and does not have a grad_fn"),
-    ("x = torch.ones(5, requires_grad=True)\ny = x * 3\ny.backward()", "single number",
-     "grad can be implicitly created only for scalar outputs"),
-    ("a = torch.ones(3, requires_grad=True)\nb = a.exp()\nb.zero_()\nb.sum().backward()",
-     "changed in place", "modified by an inplace operation"),
-    ("a = torch.ones(3, requires_grad=True)\na += 1", "inside `with torch.no_grad():`",
-     "leaf Variable that requires grad"),
-    ("a = torch.ones(3)\nb = torch.ones(4)\nc = a + b", "cannot be broadcast", "size"),
-    ("a = torch.ones(2, 3)\nb = torch.ones(2, 3)\nc = a @ b", "inner sizes", "cannot be multiplied"),
-    ("a = torch.ones(2, 3)\nb = a.view(4)", "exactly as many elements", "invalid for input"),
-    ("a = torch.tensor([1, 2], requires_grad=True)", "floating-point", "floating point"),
-    ("a = torch.ones(2, requires_grad=True)\nb = (a * 2).sum()\nb.backward()\nb.backward()",
-     "already used by a backward()", "second time"),
-])
-def test_pytorch_errors_become_sentences_with_the_original_message(source, sentence,
-                                                                   torch_words):
+@pytest.mark.parametrize(
+    "source, sentence, torch_words",
+    [
+        (
+            "a = torch.zeros(3)\nb = a.sum()\nb.backward()",
+            "requires_grad=True",
+            "does not require grad and does not have a grad_fn",
+        ),
+        (
+            "x = torch.ones(5, requires_grad=True)\ny = x * 3\ny.backward()",
+            "single number",
+            "grad can be implicitly created only for scalar outputs",
+        ),
+        (
+            "a = torch.ones(3, requires_grad=True)\nb = a.exp()\nb.zero_()\nb.sum().backward()",
+            "changed in place",
+            "modified by an inplace operation",
+        ),
+        (
+            "a = torch.ones(3, requires_grad=True)\na += 1",
+            "inside `with torch.no_grad():`",
+            "leaf Variable that requires grad",
+        ),
+        ("a = torch.ones(3)\nb = torch.ones(4)\nc = a + b", "cannot be broadcast", "size"),
+        (
+            "a = torch.ones(2, 3)\nb = torch.ones(2, 3)\nc = a @ b",
+            "inner sizes",
+            "cannot be multiplied",
+        ),
+        ("a = torch.ones(2, 3)\nb = a.view(4)", "exactly as many elements", "invalid for input"),
+        ("a = torch.tensor([1, 2], requires_grad=True)", "floating-point", "floating point"),
+        (
+            "a = torch.ones(2, requires_grad=True)\nb = (a * 2).sum()\nb.backward()\nb.backward()",
+            "already used by a backward()",
+            "second time",
+        ),
+    ],
+)
+def test_pytorch_errors_become_sentences_with_the_original_message(source, sentence, torch_words):
     with pytest.raises(ExpressionError) as info:
         run_program(source)
     assert sentence in str(info.value)
@@ -430,17 +484,86 @@ def test_limits_are_documented_in_the_sentence():
 # ---------------------------------------------------------------------------------------------
 
 TOKENS = [
-    "a", "b", "x", "w", "torch", "F", "nn", ".", "(", ")", "[", "]", ",", " = ", " + ", " - ",
-    " * ", " / ", " ** ", " @ ", "-", "1", "2", "0", "0.5", "3.0", "1e3", "10", "\n", ":",
-    "ones", "zeros", "rand", "randn", "tensor", "arange", "linspace", "eye", "full", "sum",
-    "mean", "relu", "sigmoid", "exp", "log", "softmax", "mse_loss", "cross_entropy",
-    "backward", "grad", "T", "t", "view", "reshape", "pow", "zero_", "detach",
-    "requires_grad=True", "dim=0", "keepdim=True", "reduction='sum'", "dtype=torch.float64",
-    "with torch.no_grad()", "    ", "__class__", "_x", "import", "lambda", "'s'", "True",
-    "None", "retain_grad", "requires_grad_", "matmul", "-1", "10 ** 10",
+    "a",
+    "b",
+    "x",
+    "w",
+    "torch",
+    "F",
+    "nn",
+    ".",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    " = ",
+    " + ",
+    " - ",
+    " * ",
+    " / ",
+    " ** ",
+    " @ ",
+    "-",
+    "1",
+    "2",
+    "0",
+    "0.5",
+    "3.0",
+    "1e3",
+    "10",
+    "\n",
+    ":",
+    "ones",
+    "zeros",
+    "rand",
+    "randn",
+    "tensor",
+    "arange",
+    "linspace",
+    "eye",
+    "full",
+    "sum",
+    "mean",
+    "relu",
+    "sigmoid",
+    "exp",
+    "log",
+    "softmax",
+    "mse_loss",
+    "cross_entropy",
+    "backward",
+    "grad",
+    "T",
+    "t",
+    "view",
+    "reshape",
+    "pow",
+    "zero_",
+    "detach",
+    "requires_grad=True",
+    "dim=0",
+    "keepdim=True",
+    "reduction='sum'",
+    "dtype=torch.float64",
+    "with torch.no_grad()",
+    "    ",
+    "__class__",
+    "_x",
+    "import",
+    "lambda",
+    "'s'",
+    "True",
+    "None",
+    "retain_grad",
+    "requires_grad_",
+    "matmul",
+    "-1",
+    "10 ** 10",
 ]
 PREFIXES = [
-    "", "a = torch.ones(3, requires_grad=True)\n",
+    "",
+    "a = torch.ones(3, requires_grad=True)\n",
     "a = torch.rand(2, 2, requires_grad=True)\nb = a * 2\n",
 ]
 

@@ -69,13 +69,14 @@ def test_ops_and_leaves_match_torch_and_torchviz(preset):
     assert sorted(n.title for n in graph.nodes.values() if n.kind == "op") == ops
     assert sorted(int(n.id[1:]) for n in graph.nodes.values() if n.kind == "leaf") == leaves
     # torchviz draws the same backward functions (AccumulateGrad aside)
-    labels = re.findall(r'\[label=(\w+Backward\d*)', make_dot(root).source)
+    labels = re.findall(r"\[label=(\w+Backward\d*)", make_dot(root).source)
     assert sorted(labels) == ops
     # every leaf shows its real .grad
     for node in graph.nodes.values():
         if node.kind == "leaf":
-            leaf = next(fn.variable for fn in fns if id(getattr(fn, "variable", None))
-                        == int(node.id[1:]))
+            leaf = next(
+                fn.variable for fn in fns if id(getattr(fn, "variable", None)) == int(node.id[1:])
+            )
             assert node.grad == format_tensor(leaf.grad)
 
 
@@ -83,8 +84,9 @@ def test_ops_and_leaves_match_torch_and_torchviz(preset):
 def test_predicted_backward_order_is_the_order_torch_ran(preset):
     program = run_program(preset.source)
     recorded = program.backward_passes[-1]
-    assert [id(s.node) for s in recorded.steps] == \
-        [id(fn) for fn in backward_order(recorded.root.grad_fn)]
+    assert [id(s.node) for s in recorded.steps] == [
+        id(fn) for fn in backward_order(recorded.root.grad_fn)
+    ]
 
 
 def test_recorded_steps_carry_torchs_gradients():
@@ -161,7 +163,7 @@ def test_to_dot_is_well_formed_and_escapes_record_characters():
     graph = trace(out, {'a{b}|<c>"': weird})
     dot = to_dot(graph)
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
-    assert r'a\{b\}\|\<c\>\"' in dot
+    assert r"a\{b\}\|\<c\>\"" in dot
     ids = set(re.findall(r'^"([^"]+)" \[', dot, flags=re.M))
     assert ids == set(graph.nodes)
     for source, target in re.findall(r'^"([^"]+)" -> "([^"]+)"', dot, flags=re.M):
@@ -207,13 +209,13 @@ def test_finite_differences_match_autograd_and_catch_a_wrong_gradient():
     x = torch.randn(5, dtype=torch.float64)
     checks = finite_difference_check(lambda v: (v["x"] ** 3).sum(), {"x": x})
     assert checks[0].ok and checks[0].checked == 5
-    torch.testing.assert_close(torch.tensor(checks[0].numeric, dtype=torch.float64), 3 * x ** 2)
+    torch.testing.assert_close(torch.tensor(checks[0].numeric, dtype=torch.float64), 3 * x**2)
 
     class WrongSquare(torch.autograd.Function):
         @staticmethod
         def forward(ctx, value):
             ctx.save_for_backward(value)
-            return value ** 2
+            return value**2
 
         @staticmethod
         def backward(ctx, grad):
@@ -233,11 +235,15 @@ def test_module_graphs_against_torch(model, loss):
     leaves = {n.title for n in graph.nodes.values() if n.kind == "leaf"}
     assert leaves == {name for name, _ in result.model.named_parameters()}
     # the same forward pass in plain torch gives the same loss and gradients
-    params = {name: p.detach().clone().requires_grad_(True)
-              for name, p in result.model.named_parameters()}
+    params = {
+        name: p.detach().clone().requires_grad_(True) for name, p in result.model.named_parameters()
+    }
     prediction = torch.func.functional_call(result.model, params, (result.inputs,))
-    expected = F.cross_entropy(prediction, result.targets) if loss == "cross_entropy" \
+    expected = (
+        F.cross_entropy(prediction, result.targets)
+        if loss == "cross_entropy"
         else F.mse_loss(prediction, result.targets)
+    )
     expected.backward()
     torch.testing.assert_close(result.loss.detach(), expected.detach())
     for name, p in result.model.named_parameters():
@@ -258,9 +264,11 @@ def test_module_graph_collapses_to_one_box_per_layer():
     whole = trace(result.loss, result.names, result.backward, max_nodes=10_000)
     collapsed = collapse(whole, result.groups(), max_nodes=20)
     layers = [n.title for n in collapsed.nodes.values() if n.kind == "module"]
-    assert layers == [f"{name}: {'ReLU' if name.startswith('relu') else 'Linear'}"
-                      + ("" if name.startswith("relu") else f" {m.in_features}→{m.out_features}")
-                      for name, m in reversed(list(result.model.named_children()))]
+    assert layers == [
+        f"{name}: {'ReLU' if name.startswith('relu') else 'Linear'}"
+        + ("" if name.startswith("relu") else f" {m.in_features}→{m.out_features}")
+        for name, m in reversed(list(result.model.named_children()))
+    ]
     # no parameter or backward function of a layer is left outside its box
     assert not any(n.kind in ("leaf", "tensor") for n in collapsed.nodes.values())
     assert {n.title for n in collapsed.nodes.values() if n.kind == "constant"} == {"x", "target"}
@@ -291,14 +299,19 @@ def test_signs_cnn_graph_matches_torch(cnn_graph):
     assert not graph.truncated and graph.recorded
     # the backward functions and leaves are the ones torch's own grad_fn links reach
     fns = _grad_fns(result.loss)
-    assert sorted(n.title for n in graph.nodes.values() if n.kind == "op") == \
-        sorted(fn.name() for fn in fns if not hasattr(fn, "variable"))
+    assert sorted(n.title for n in graph.nodes.values() if n.kind == "op") == sorted(
+        fn.name() for fn in fns if not hasattr(fn, "variable")
+    )
     leaves = {n.title for n in graph.nodes.values() if n.kind == "leaf"}
     assert leaves == {name for name, _ in result.model.named_parameters()}
     assert len(graph.steps) == len(fns) == len(result.backward.steps)
     ops = {n.title for n in graph.nodes.values() if n.kind == "op"}
-    assert {"ConvolutionBackward0", "NativeBatchNormBackward0",
-            "MaxPool2DWithIndicesBackward0", "NllLossBackward0"} <= ops
+    assert {
+        "ConvolutionBackward0",
+        "NativeBatchNormBackward0",
+        "MaxPool2DWithIndicesBackward0",
+        "NllLossBackward0",
+    } <= ops
     # the pictures are drawn as the constant input of the first convolution
     assert [n.title for n in graph.nodes.values() if n.kind == "constant"] == ["x"]
     # every layer's output is a named node holding its retained gradient
@@ -306,8 +319,9 @@ def test_signs_cnn_graph_matches_torch(cnn_graph):
         node = graph.nodes[f"t{id(output)}"]
         assert node.title == f"{name} out" and node.grad == format_tensor(output.grad)
     # the same forward pass (same dropout mask) in plain torch gives the same loss and grads
-    params = {name: p.detach().clone().requires_grad_(True)
-              for name, p in result.model.named_parameters()}
+    params = {
+        name: p.detach().clone().requires_grad_(True) for name, p in result.model.named_parameters()
+    }
     model = SignsCNN()
     model.load_state_dict(result.model.state_dict())
     with torch.random.fork_rng(devices=[]):
@@ -331,8 +345,10 @@ def test_signs_cnn_graph_collapses_under_the_cap(cnn_graph, cap):
     boxes = [n.title for n in collapsed.nodes.values() if n.kind == "module"]
     # every parameter, layer output and backward function of a layer is inside a box
     assert not any(n.kind in ("leaf", "tensor") for n in collapsed.nodes.values())
-    assert {n.title for n in collapsed.nodes.values() if n.kind == "op"} <= \
-        {"NllLossBackward0", "LogSoftmaxBackward0"}
+    assert {n.title for n in collapsed.nodes.values() if n.kind == "op"} <= {
+        "NllLossBackward0",
+        "LogSoftmaxBackward0",
+    }
     if unit == "layer":  # the finest grouping that fits: one box per layer
         assert len(boxes) == len(result.layers)
         assert "features.0.0: Conv2d 3→32, 3×3" in boxes
@@ -393,20 +409,32 @@ def test_random_programs_graphs_and_gradients_match_torch(source):
         return
     root = program.variables["out"]
     graph = trace(root, program.named_tensors(), program.backward_for(root), show_saved=True)
-    assert sum(n.kind == "op" for n in graph.nodes.values()) == \
-        sum(not hasattr(fn, "variable") for fn in _grad_fns(root))
+    assert sum(n.kind == "op" for n in graph.nodes.values()) == sum(
+        not hasattr(fn, "variable") for fn in _grad_fns(root)
+    )
     assert to_dot(graph, step=1)
     # Central differences of a sum near 1e10 (exp of exp, say) lose every digit of a small
     # element's slope to rounding: such outputs test float64, not autograd.
     assume(abs(root.item()) < 1e6)
     checks = finite_difference_check(
-        lambda v: run_program(source, float64=True, stop_at_first_backward=True,
-                              leaf_values={("a", 1): v["a"], ("b", 2): v["b"]},
-                              retain_grads=False).first_backward_root,
-        {"a": program.variables["a"].detach(), "b": program.variables["b"].detach()})
+        lambda v: (
+            run_program(
+                source,
+                float64=True,
+                stop_at_first_backward=True,
+                leaf_values={("a", 1): v["a"], ("b", 2): v["b"]},
+                retain_grads=False,
+            ).first_backward_root
+        ),
+        {"a": program.variables["a"].detach(), "b": program.variables["b"].detach()},
+    )
     for check in checks:
         leaf = program.variables[check.name]
         grad = leaf.grad if leaf.grad is not None else torch.zeros_like(leaf)
-        torch.testing.assert_close(torch.tensor(check.autograd, dtype=torch.float64),
-                                   grad.double().reshape(-1), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            torch.tensor(check.autograd, dtype=torch.float64),
+            grad.double().reshape(-1),
+            rtol=1e-4,
+            atol=1e-5,
+        )
         assert check.ok

@@ -12,7 +12,9 @@ PROGRAM = "a = ones(3, requires_grad=True)\nb = (a + 2) * (a - 1) ** 2\nc = b.su
 
 def test_parse_gives_the_tree_ast_gives():
     assert ast.dump(parsing.parse(PROGRAM)) == ast.dump(ast.parse(PROGRAM))
-    assert ast.dump(parsing.parse("(2, -1)", mode="eval")) == ast.dump(ast.parse("(2, -1)", mode="eval"))
+    assert ast.dump(parsing.parse("(2, -1)", mode="eval")) == ast.dump(
+        ast.parse("(2, -1)", mode="eval")
+    )
 
 
 def test_source_of_a_model_class_is_inspects_and_is_read_once():

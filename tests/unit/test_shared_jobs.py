@@ -30,7 +30,9 @@ def test_the_code_line_builds_the_same_optimizer_as_build_optimizer(name, option
     model = nn.Linear(3, 1)
     built = build_optimizer(name, model.parameters(), 0.01, **options)
     line = optimizer_code(name, "0.01", **options)
-    from_code = eval(line, {"torch": torch, "model": model})  # our own generated line, not user input
+    from_code = eval(
+        line, {"torch": torch, "model": model}
+    )  # our own generated line, not user input
     assert type(from_code) is type(built)
     assert from_code.defaults == built.defaults
 
@@ -102,7 +104,15 @@ def test_checks_raise_the_callers_error_with_the_sentence():
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [(0, False), (1e-9, True), (1, True), (2, False), (float("nan"), False), (True, False), ("1", False)],
+    [
+        (0, False),
+        (1e-9, True),
+        (1, True),
+        (2, False),
+        (float("nan"), False),
+        (True, False),
+        ("1", False),
+    ],
 )
 def test_in_range_with_an_open_low_end(value, ok):
     if ok:

@@ -48,7 +48,9 @@ def plain_data(config):
     x = torch.linspace(*config.interval, config.n_points)
     y = torch.sin(x)
     if config.noise:
-        y = y + config.noise * torch.randn(config.n_points, generator=torch.Generator().manual_seed(config.seed))
+        y = y + config.noise * torch.randn(
+            config.n_points, generator=torch.Generator().manual_seed(config.seed)
+        )
     return x, y
 
 
@@ -143,7 +145,10 @@ def plain_numpy(config):
         (small(variant="autograd", forget_zero_grad=True, lr=1e-7, steps=60), plain_autograd),
         (small(variant="nn"), plain_module),
         (small(variant="nn", reduction="mean", lr=5e-3), plain_module),
-        *[(small(variant="optim", optimizer=n, lr=GOOD_OPTIMIZER_LR[n]), plain_module) for n in OPTIMIZERS],
+        *[
+            (small(variant="optim", optimizer=n, lr=GOOD_OPTIMIZER_LR[n]), plain_module)
+            for n in OPTIMIZERS
+        ],
         (small(variant="optim", optimizer="adam", beta1=0.5, beta2=0.9, seed=7), plain_module),
         (small(variant="legendre"), plain_legendre),
         (small(variant="numpy"), plain_numpy),
@@ -207,22 +212,32 @@ def test_data_matches_torch_and_numpy():
     torch_config = small(variant="nn", target="shifted_sin", interval=(-2.0, 3.0))
     x, y = make_data(torch_config)
     expected = torch.linspace(-2.0, 3.0, 200)
-    assert np.array_equal(x, expected.numpy()) and np.array_equal(y, torch.sin(expected + 1).numpy())
+    assert np.array_equal(x, expected.numpy()) and np.array_equal(
+        y, torch.sin(expected + 1).numpy()
+    )
     x, y = make_data(small(variant="numpy", target="exp"))
-    assert x.dtype == np.float32 and np.array_equal(y, np.exp(np.linspace(-math.pi, math.pi, 200, dtype=np.float32)))
+    assert x.dtype == np.float32 and np.array_equal(
+        y, np.exp(np.linspace(-math.pi, math.pi, 200, dtype=np.float32))
+    )
 
 
 def test_predict_is_the_model_on_new_points():
     grid = np.linspace(-1, 1, 7)
     trainer = trained(small(variant="autograd"))
     a, b, c, d = trainer.coefficients
-    assert trainer.predict(grid) == pytest.approx(a + b * grid + c * grid**2 + d * grid**3, rel=1e-5)
+    assert trainer.predict(grid) == pytest.approx(
+        a + b * grid + c * grid**2 + d * grid**3, rel=1e-5
+    )
     trainer = trained(small(variant="legendre"))
     a, b, c, d = trainer.coefficients
     z = c + d * grid
-    assert trainer.predict(grid) == pytest.approx(a + b * 0.5 * (5 * z**3 - 3 * z), rel=1e-5, abs=1e-6)
+    assert trainer.predict(grid) == pytest.approx(
+        a + b * 0.5 * (5 * z**3 - 3 * z), rel=1e-5, abs=1e-6
+    )
     trainer = trained(small(variant="numpy", degree=2))
-    assert trainer.predict(grid) == pytest.approx(np.polynomial.polynomial.polyval(grid, trainer.coefficients), rel=1e-5)
+    assert trainer.predict(grid) == pytest.approx(
+        np.polynomial.polynomial.polyval(grid, trainer.coefficients), rel=1e-5
+    )
 
 
 def test_stable_lr_is_the_real_boundary():
@@ -230,7 +245,9 @@ def test_stable_lr_is_the_real_boundary():
     bound = stable_lr(config)
     x, _ = make_data(config)
     design = torch.stack([torch.from_numpy(x).double() ** k for k in range(4)], dim=1)
-    assert bound == pytest.approx(1 / torch.linalg.eigvalsh(design.T @ design).max().item(), rel=1e-9)
+    assert bound == pytest.approx(
+        1 / torch.linalg.eigvalsh(design.T @ design).max().item(), rel=1e-9
+    )
     below = trained(small(variant="nn", steps=400, lr=0.9 * bound))
     above = trained(small(variant="nn", steps=400, lr=1.2 * bound))
     assert below.divergence is None
@@ -305,7 +322,9 @@ def same_run(a: SineFitTrainer, b: SineFitTrainer) -> None:
         small(variant="legendre"),
         small(variant="numpy"),
     ],
-    ids=lambda c: f"{c.variant}-{c.optimizer}-{c.reduction}-typo{c.power_typo:d}-forget{c.forget_zero_grad:d}",
+    ids=lambda c: (
+        f"{c.variant}-{c.optimizer}-{c.reduction}-typo{c.power_typo:d}-forget{c.forget_zero_grad:d}"
+    ),
 )
 def test_whole_steps_equal_phases_one_at_a_time(config):
     """run() takes each loop's fused step; next_phase() its phase methods: the same run."""
@@ -319,7 +338,9 @@ DIVERGING = [
     SineFitConfig(variant="legendre", lr=1e-4, steps=500),
     SineFitConfig(variant="numpy", lr=1e-4, steps=500),
     SineFitConfig(variant="autograd", lr=1e-3, steps=500, forget_zero_grad=True),
-    SineFitConfig(variant="autograd", lr=10.0, degree=7, interval=(-10.0, 10.0), steps=50),  # inf at step 1
+    SineFitConfig(
+        variant="autograd", lr=10.0, degree=7, interval=(-10.0, 10.0), steps=50
+    ),  # inf at step 1
 ]
 
 
@@ -425,7 +446,11 @@ def test_exported_scripts_reach_the_same_final_loss(tmp_path):
         paths.append(tmp_path / f"fit_{index}.py")
         paths[-1].write_text(script)
     out = subprocess.run(
-        [sys.executable, "-c", RUN_ALL, *map(str, paths)], capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, "-c", RUN_ALL, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     lines = out.stdout.splitlines()
     assert len(lines) == len(EXPORTED)

@@ -33,10 +33,22 @@ def test_parse_values_matches_python_lists():
     assert parse_values("7") == 7
 
 
-@pytest.mark.parametrize("text", [
-    "__import__('os').system('ls')", "[1, 2] + [3]", "[[1, 2], [3]]", "[1, [2]]", "'abc'",
-    "[x for x in range(3)]", "lambda: 1", "[1, 2", "[[[[[1]]]]]", "2 ** 1000", "9" * 30,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('ls')",
+        "[1, 2] + [3]",
+        "[[1, 2], [3]]",
+        "[1, [2]]",
+        "'abc'",
+        "[x for x in range(3)]",
+        "lambda: 1",
+        "[1, 2",
+        "[[[[[1]]]]]",
+        "2 ** 1000",
+        "9" * 30,
+    ],
+)
 def test_parse_values_refuses_anything_but_numbers(text):
     with pytest.raises(InspectorError):
         parse_values(text)
@@ -62,20 +74,37 @@ def test_parse_index_refuses(text):
         parse_index(text)
 
 
-@pytest.mark.parametrize("spec, expected", [
-    (TensorSpec("zeros", shape=(2, 3)), torch.zeros(2, 3)),
-    (TensorSpec("ones", shape=(4,), dtype="int64"), torch.ones(4, dtype=torch.int64)),
-    (TensorSpec("full", shape=(2, 2), fill_value=3.5, dtype="float64"), torch.full((2, 2), 3.5, dtype=torch.float64)),
-    (TensorSpec("arange", start=1, end=7, step=2), torch.arange(1.0, 7.0, 2.0)),
-    (TensorSpec("linspace", start=0, end=1, steps=5), torch.linspace(0, 1, 5)),
-    (TensorSpec("eye", shape=(3,)), torch.eye(3)),
-    (TensorSpec("eye", shape=(2, 3)), torch.eye(2, 3)),
-    (TensorSpec("tensor", values="[[1, 2], [3, 4]]", dtype="int32"), torch.tensor([[1, 2], [3, 4]], dtype=torch.int32)),
-    (TensorSpec("tensor", values="[0, 1.5]", dtype="bool"), torch.tensor([0, 1.5], dtype=torch.bool)),
-    (TensorSpec("rand", shape=(2, 3), seed=5), torch.rand(2, 3, generator=torch.Generator().manual_seed(5))),
-    (TensorSpec("randn", shape=(3,), seed=1, dtype="float64"),
-     torch.randn(3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        (TensorSpec("zeros", shape=(2, 3)), torch.zeros(2, 3)),
+        (TensorSpec("ones", shape=(4,), dtype="int64"), torch.ones(4, dtype=torch.int64)),
+        (
+            TensorSpec("full", shape=(2, 2), fill_value=3.5, dtype="float64"),
+            torch.full((2, 2), 3.5, dtype=torch.float64),
+        ),
+        (TensorSpec("arange", start=1, end=7, step=2), torch.arange(1.0, 7.0, 2.0)),
+        (TensorSpec("linspace", start=0, end=1, steps=5), torch.linspace(0, 1, 5)),
+        (TensorSpec("eye", shape=(3,)), torch.eye(3)),
+        (TensorSpec("eye", shape=(2, 3)), torch.eye(2, 3)),
+        (
+            TensorSpec("tensor", values="[[1, 2], [3, 4]]", dtype="int32"),
+            torch.tensor([[1, 2], [3, 4]], dtype=torch.int32),
+        ),
+        (
+            TensorSpec("tensor", values="[0, 1.5]", dtype="bool"),
+            torch.tensor([0, 1.5], dtype=torch.bool),
+        ),
+        (
+            TensorSpec("rand", shape=(2, 3), seed=5),
+            torch.rand(2, 3, generator=torch.Generator().manual_seed(5)),
+        ),
+        (
+            TensorSpec("randn", shape=(3,), seed=1, dtype="float64"),
+            torch.randn(3, generator=torch.Generator().manual_seed(1), dtype=torch.float64),
+        ),
+    ],
+)
 def test_build_matches_torch(spec, expected):
     built = build_tensor(spec)
     assert built.dtype == expected.dtype and built.shape == expected.shape
@@ -87,20 +116,23 @@ def test_build_empty_has_shape_and_requires_grad():
     assert built.shape == (2, 2) and built.requires_grad and built.is_leaf
 
 
-@pytest.mark.parametrize("spec, match", [
-    (TensorSpec("zeros", shape=(2**13, 2**13)), "cap"),
-    (TensorSpec("zeros", shape=(10**6, 10**6)), "cap"),
-    (TensorSpec("arange", start=0, end=1e12, step=1), "cap"),
-    (TensorSpec("linspace", steps=MAX_ELEMENTS + 1), "cap"),
-    (TensorSpec("zeros", shape=(1, 2, 3, 4, 5)), "1 to 4"),
-    (TensorSpec("zeros", shape=(-1, 2)), "negative"),
-    (TensorSpec("arange", step=0), "not 0"),
-    (TensorSpec("randn", dtype="int64"), "float"),
-    (TensorSpec("ones", dtype="int64", requires_grad=True), "floating"),
-    (TensorSpec("ones", dtype="complex"), "dtype"),
-    (TensorSpec("ones", device="cuda:7"), "not available"),
-    (TensorSpec("eye", shape=(2, 2, 2)), "matrix"),
-])
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        (TensorSpec("zeros", shape=(2**13, 2**13)), "cap"),
+        (TensorSpec("zeros", shape=(10**6, 10**6)), "cap"),
+        (TensorSpec("arange", start=0, end=1e12, step=1), "cap"),
+        (TensorSpec("linspace", steps=MAX_ELEMENTS + 1), "cap"),
+        (TensorSpec("zeros", shape=(1, 2, 3, 4, 5)), "1 to 4"),
+        (TensorSpec("zeros", shape=(-1, 2)), "negative"),
+        (TensorSpec("arange", step=0), "not 0"),
+        (TensorSpec("randn", dtype="int64"), "float"),
+        (TensorSpec("ones", dtype="int64", requires_grad=True), "floating"),
+        (TensorSpec("ones", dtype="complex"), "dtype"),
+        (TensorSpec("ones", device="cuda:7"), "not available"),
+        (TensorSpec("eye", shape=(2, 2, 2)), "matrix"),
+    ],
+)
 def test_build_refuses_with_a_sentence(spec, match):
     with pytest.raises(ValueError, match=match):
         build_tensor(spec)
@@ -147,21 +179,28 @@ def test_inplace_keeps_storage_and_changes_the_tensor_before():
     assert "In place" in stage.note
 
 
-@pytest.mark.parametrize("tensor, step, match", [
-    (torch.arange(6.0).view(2, 3).t(), Step("view", "-1"), "contiguous"),
-    (torch.arange(12.0), Step("view", "5, 5"), "as many elements"),
-    (torch.arange(12.0), Step("view", "-1, -1"), "one -1"),
-    (torch.zeros(2, 3), Step("transpose", "0, 5"), "dims count"),
-    (torch.zeros(2, 3), Step("permute", "0"), "permute"),
-    (torch.zeros(2, 3), Step("arithmetic", "[1, 2]", name="+"), "cannot broadcast"),
-    (torch.zeros(3), Step("arithmetic", "[[1], [2]]", name="+", inplace=True), "in-place"),
-    (torch.zeros(3, requires_grad=True), Step("arithmetic", "1", name="+", inplace=True), "leaf"),
-    (torch.zeros(3), Step("slice", "[5]"), "out of"),
-    (torch.zeros(3, dtype=torch.int64), Step("reduce", name="mean"), "floating"),
-    (torch.zeros(3), Step("to", "int8"), "dtype"),
-    (torch.zeros(3), Step("explode"), "not a step"),
-    (torch.zeros(1, 1, 1, 1), Step("unsqueeze", dim=0), "up to 4"),
-])
+@pytest.mark.parametrize(
+    "tensor, step, match",
+    [
+        (torch.arange(6.0).view(2, 3).t(), Step("view", "-1"), "contiguous"),
+        (torch.arange(12.0), Step("view", "5, 5"), "as many elements"),
+        (torch.arange(12.0), Step("view", "-1, -1"), "one -1"),
+        (torch.zeros(2, 3), Step("transpose", "0, 5"), "dims count"),
+        (torch.zeros(2, 3), Step("permute", "0"), "permute"),
+        (torch.zeros(2, 3), Step("arithmetic", "[1, 2]", name="+"), "cannot broadcast"),
+        (torch.zeros(3), Step("arithmetic", "[[1], [2]]", name="+", inplace=True), "in-place"),
+        (
+            torch.zeros(3, requires_grad=True),
+            Step("arithmetic", "1", name="+", inplace=True),
+            "leaf",
+        ),
+        (torch.zeros(3), Step("slice", "[5]"), "out of"),
+        (torch.zeros(3, dtype=torch.int64), Step("reduce", name="mean"), "floating"),
+        (torch.zeros(3), Step("to", "int8"), "dtype"),
+        (torch.zeros(3), Step("explode"), "not a step"),
+        (torch.zeros(1, 1, 1, 1), Step("unsqueeze", dim=0), "up to 4"),
+    ],
+)
 def test_impossible_steps_get_sentences(tensor, step, match):
     with pytest.raises(InspectorError, match=match):
         apply_step(tensor, step)
@@ -184,8 +223,12 @@ def test_broadcast_report_agrees_with_torch(left, right):
 
 def test_pipeline_stops_at_the_failing_step_and_keeps_the_rest():
     spec = TensorSpec("arange", end=12.0)
-    result = run_pipeline(spec, [Step("view", "3, 4"), Step("view", "5, 5"), Step("reduce", name="sum")])
-    assert len(result.stages) == 2 and result.failed_step == 2 and "as many elements" in result.error
+    result = run_pipeline(
+        spec, [Step("view", "3, 4"), Step("view", "5, 5"), Step("reduce", name="sum")]
+    )
+    assert (
+        len(result.stages) == 2 and result.failed_step == 2 and "as many elements" in result.error
+    )
 
 
 def test_every_preset_runs_and_its_code_reproduces_it():
