@@ -1,4 +1,4 @@
-"""core.numpy_bridge and core.images against torch, numpy and torchvision themselves."""
+"""core.tensors.numpy_bridge and core.images against torch, numpy and torchvision themselves."""
 
 import io
 
