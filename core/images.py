@@ -16,9 +16,8 @@ import torch
 from PIL import Image, ImageDraw, ImageOps
 
 MAX_UPLOAD_BYTES = 10 * 2**20  # a photo bigger than this is refused before decoding
-MAX_PIXELS = (
-    40_000_000  # the one cap on any decoded picture, checked from its header (phones: ~12 M)
-)
+# the one cap on any decoded picture, checked from its header (phones: ~12 M)
+MAX_PIXELS = 40_000_000
 MAX_SIDE = 256  # uploaded pictures are shrunk to fit this, so tensors and pages stay small
 
 
