@@ -85,6 +85,25 @@ class ScriptParts:
         )
 
     @staticmethod
+    def train_loader(order: str, size: str) -> str:
+        """The training DataLoader; `order` shuffles or names a sampler, `size` counts its images."""
+        return (
+            f"    train_loader = DataLoader(train_set, batch_size=args.batch_size, {order},\n"
+            "                              num_workers=args.num_workers,\n"
+            f"                              drop_last={size} % args.batch_size == 1)"
+            "  # batch norm needs 2+"
+        )
+
+    def epoch_loop(self) -> str:
+        """Train, validate and report each epoch in one process."""
+        return (
+            "    for epoch in range(1, args.epochs + 1):\n"
+            "        train_loss, train_acc = train_one_epoch(model, train_loader, loss_fn, optimizer, scheduler, device)\n"
+            "        val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)\n"
+            f"{self.epoch_report(8)}"
+        )
+
+    @staticmethod
     def epoch_report(spaces: int) -> str:
         """The line printed after each epoch, indented by `spaces`."""
         report = (
@@ -237,9 +256,7 @@ def main():
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
 {p.data}
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
-                              num_workers=args.num_workers,
-                              drop_last=len(train_set) % args.batch_size == 1)  # batch norm needs 2+
+{p.train_loader("shuffle=True", "len(train_set)")}
 {p.eval_loaders}
 
     model = {p.model}
@@ -249,10 +266,7 @@ def main():
     model = model.to(device)
 {p.training}
 
-    for epoch in range(1, args.epochs + 1):
-        train_loss, train_acc = train_one_epoch(model, train_loader, loss_fn, optimizer, scheduler, device)
-        val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
-{p.epoch_report(8)}
+{p.epoch_loop()}
 {p.test_report("model", 4)}
     plain = model.module if isinstance(model, nn.DataParallel) else model
     torch.save(plain.state_dict(), args.save)  # load with torch.load(path, weights_only=True)
