@@ -11,12 +11,11 @@ from core.signs import (
     SCHEDULES,
     ClassifierConfig,
     evaluate,
-    export_script,
     training_snippet,
 )
 from ui.classroom import share_box
 from ui.device_picker import device_picker
-from ui.signs import charts, model_table, pictures, results, save_load, settings, training
+from ui.signs import charts, export, model_table, pictures, results, save_load, settings, training
 from ui.signs import data_source as source
 from ui.signs.memo import cached
 
@@ -185,10 +184,4 @@ with tab_results:
 with tab_save:
     trainer = state["signs_trainer"]
     save_load.save_and_load(trainer, config, data, choice.key)
-    st.subheader("Export a plain PyTorch script")
-    script = export_script(trainer.config if trainer is not None else config)
-    st.download_button(
-        "Download train_signs.py", script, "train_signs.py", "text/x-python", key="signs_export"
-    )
-    with st.expander("Show the script"):
-        st.code(script, language="python")
+    export.export_scripts(trainer.config if trainer is not None else config)

@@ -40,6 +40,13 @@ from core.signs.entries import (
 )
 from core.signs.evaluate import EVAL_BATCH, Evaluation, compare_modes, evaluate, predict
 from core.signs.export import export_script, training_snippet
+from core.signs.export_parallel import (
+    SCRIPT_FILES,
+    ExportedScript,
+    data_parallel_script,
+    ddp_script,
+    exported_scripts,
+)
 from core.signs.folders import IMAGE_SUFFIXES, SPLIT_DIRS
 from core.signs.h5 import H5_FILES, MAX_H5_ARRAY_BYTES
 from core.signs.hands import draw_hands, synthetic_signs
@@ -98,12 +105,14 @@ __all__ = [
     "OPTIMIZERS",
     "OPTIMIZER_NAMES",
     "SCHEDULES",
+    "SCRIPT_FILES",
     "SPLIT_DIRS",
     "ClassifierConfig",
     "ClassifierError",
     "ClassifierTrainer",
     "EpochRecord",
     "Evaluation",
+    "ExportedScript",
     "LayerRow",
     "ModelError",
     "SignsCNN",
@@ -121,11 +130,14 @@ __all__ = [
     "compare_modes",
     "constructor_call",
     "counts_per_class",
+    "data_parallel_script",
+    "ddp_script",
     "decode_signs_image",
     "draw_hands",
     "evaluate",
     "explain_runtime_error",
     "export_script",
+    "exported_scripts",
     "has_batch_norm",
     "layer_table",
     "load_checkpoint",

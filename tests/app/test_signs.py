@@ -114,3 +114,33 @@ def test_batch_of_one_with_batch_norm_gets_a_sentence(signs_page):
     at.button(key="signs_train").click().run()
     assert not at.exception
     assert any("at least two" in e.value for e in at.error)
+
+
+def test_export_tab_offers_three_scripts_and_says_why_ddp(signs_page):
+    at = signs_page
+    at.selectbox(key="signs_model").set_value("tinyvgg").run()
+    assert not at.exception
+    why = [m.value for m in at.markdown if "Why DistributedDataParallel replaced" in m.value]
+    assert why and "one process per device" in why[0] and "all-reduced" in why[0]
+    tabs = {tab.label: tab for tab in at.tabs}
+    expected = {
+        "One device": ("train_signs.py", "python train_signs.py"),
+        "nn.DataParallel (one machine, several GPUs)": (
+            "train_signs_dp.py",
+            "CUDA_VISIBLE_DEVICES",
+        ),
+        "DistributedDataParallel (torchrun)": ("train_signs_ddp.py", "torchrun --standalone"),
+    }
+    sources = []
+    for title, (filename, command) in expected.items():
+        tab = tabs[title]
+        (button,) = tab.get("download_button")
+        assert button.proto.label == f"Download {filename}"
+        shell, python = tab.code
+        assert shell.language == "bash" and command in shell.value
+        assert python.language == "python" and "TinyVGG(num_classes=6)" in python.value
+        sources.append(python.value)
+    assert "DistributedSampler" in sources[2] and "--rdzv-endpoint" in sources[2]
+    assert "nn.DataParallel(model.to(device), device_ids=device_ids)" in sources[1]
+    keys = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert {"signs_export_single", "signs_export_dp", "signs_export_ddp"} <= keys

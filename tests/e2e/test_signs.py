@@ -54,6 +54,15 @@ def test_student_trains_the_mlp_and_reads_the_results(app_url, settle, shot, pag
     expect(page.get_by_text("Train mode versus eval mode")).to_be_visible()
     shot("signs_results")
 
+    page.get_by_role("tab", name="5 · Save & export").click()
+    expect(page.get_by_text("Why DistributedDataParallel replaced DataParallel.")).to_be_visible()
+    page.get_by_role("tab", name="DistributedDataParallel (torchrun)").click()
+    download = page.get_by_role("button", name="Download train_signs_ddp.py")
+    expect(download).to_be_visible()
+    download.scroll_into_view_if_needed()
+    expect(page.get_by_text("DistributedSampler(train_set").first).to_be_visible()
+    shot("signs_export_ddp")
+
 
 def test_a_broken_zip_gets_a_sentence(app_url, settle, shot, page, tmp_path):
     open_signs(page, app_url)

@@ -1,10 +1,9 @@
-"""core.signs (models, trainer, evaluation, checkpoints, export) against torch itself."""
+"""core.signs (models, trainer, evaluation, checkpoints) against torch itself; the exported
+scripts are in test_signs_export.py."""
 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from core.classifier import (
     tensor_data,
     trainer_from_checkpoint,
 )
-from core.signs import MODEL_NAMES, build_model, export_script, layer_table, parameter_count
+from core.signs import MODEL_NAMES, build_model, layer_table, parameter_count
 from core.signs_data import synthetic_signs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,54 +265,6 @@ def test_files_holding_python_objects_are_refused():
     torch.save({"weights": torch.zeros(2), "thing": nn.ReLU()}, buffer)
     with pytest.raises(ClassifierError, match="other than tensors"):
         load_checkpoint(buffer.getvalue(), ClassifierConfig())
-
-
-# ------------------------------------------------------------------------------------ export
-
-
-@pytest.mark.parametrize("name", MODEL_NAMES)
-def test_export_is_valid_python_for_every_model(name):
-    source = export_script(ClassifierConfig(model=name, rotation=10.0, color_jitter=0.2))
-    compile(source, "train_signs.py", "exec")  # our own generated text, never user input
-    assert "class SIGNSDataset(Dataset)" in source and "nn.DataParallel" in source
-    assert "model.eval()" in source and "torch.no_grad()" in source and "--device" in source
-
-
-def test_exported_script_trains_one_epoch_on_a_tiny_folder(tmp_path, small_data):
-    from PIL import Image
-
-    for folder, images, labels in [
-        ("train_signs", small_data.train_images[:24], small_data.train_labels[:24]),
-        ("test_signs", small_data.test_images[:12], small_data.test_labels[:12]),
-    ]:
-        (tmp_path / folder).mkdir()
-        for i, (image, label) in enumerate(zip(images, labels, strict=True)):
-            pixels = (image.permute(1, 2, 0) * 255).round().byte().numpy()
-            Image.fromarray(pixels).resize((80, 80)).save(
-                tmp_path / folder / f"{int(label)}_IMG_{i}.jpg"
-            )
-    script = tmp_path / "train_signs.py"
-    script.write_text(export_script(ClassifierConfig(epochs=1, batch_size=8)))
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(script),
-            "--data-dir",
-            str(tmp_path),
-            "--device",
-            "cpu",
-            "--save",
-            str(tmp_path / "w.pt"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr
-    assert "epoch 1:" in out.stdout and "test loss" in out.stdout
-    config, state, _ = load_checkpoint((tmp_path / "w.pt").read_bytes(), ClassifierConfig())
-    assert set(state) == set(build_model("signs_cnn").state_dict())
 
 
 # --------------------------------------------------------------------------------------- gpu

@@ -39,8 +39,8 @@ def save_and_load(trainer, config, data, data_key: str) -> None:
         )
     st.subheader("Load weights")
     upload = st.file_uploader(
-        "A .pt file saved here or by the exported script (a bare state_dict is matched "
-        "against the model picked in tab 2)",
+        "A .pt file saved here or by an exported script (the one-device script's bare "
+        "state_dict is matched against the model picked in tab 2)",
         type=["pt", "pth"],
         key="signs_weights_upload",
     )
