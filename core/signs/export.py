@@ -76,12 +76,15 @@ class ScriptParts:
     model: str  # the constructor call
     training: str  # loss_fn, optimizer and scheduler
 
-    def parser(self, device_lines: str) -> str:
-        """main()'s argument parser; `device_lines` picks the device(s)."""
+    def parser(self, device_lines: str, saves: str = "the state_dict") -> str:
+        """main()'s argument parser; `device_lines` pick the device(s), `saves` says what --save writes."""
+        arguments = self.arguments.replace(
+            'help="where to save the state_dict"', f'help="where to save {saves}"'
+        )
         return (
             "    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n"
             '    parser.add_argument("--data-dir", default="data/64x64_SIGNS")\n'
-            f"{device_lines}\n{self.arguments}"
+            f"{device_lines}\n{arguments}"
         )
 
     @staticmethod

@@ -16,6 +16,10 @@ from core.signs.config import ClassifierConfig
 from core.signs.dataset import CLASS_NAMES
 from core.signs.export import LAYOUT, MAIN_CALL, export_script, imports, script_parts
 
+CHECKPOINT_HELP = (
+    "a checkpoint in the page's format (its Load weights reads it)"  # what --save writes
+)
+
 SCRIPT_FILES = {
     "single": "train_signs.py",
     "dp": "train_signs_dp.py",
@@ -98,7 +102,7 @@ Without a GPU it trains on the CPU (nn.DataParallel then calls the model as it i
 
 
 def main():
-{p.parser('    parser.add_argument("--device-ids", default="", help="GPUs to split each batch over, e.g. 0,1 (default: every visible one)")')}
+{p.parser('    parser.add_argument("--device-ids", default="", help="GPUs to split each batch over, e.g. 0,1 (default: every visible one)")', CHECKPOINT_HELP)}
 
     torch.manual_seed(args.seed)
     if torch.cuda.is_available():
@@ -171,7 +175,7 @@ def mean_over_ranks(device, *values):
 
 
 def main():
-{p.parser(f'    parser.add_argument("--device", default="{device}", help="cpu (gloo) or cuda (nccl; the process of LOCAL_RANK k takes GPU k)")')}
+{p.parser(f'    parser.add_argument("--device", default="{device}", help="cpu (gloo) or cuda (nccl; the process of LOCAL_RANK k takes GPU k)")', CHECKPOINT_HELP)}
 
     local_rank = int(os.environ["LOCAL_RANK"])  # torchrun sets RANK, LOCAL_RANK and WORLD_SIZE
     device = torch.device(args.device)
