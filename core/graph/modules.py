@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
-from core.signs.models import NUM_CLASSES
+from core.signs.models import NUM_CLASSES, use_generator
 from core.signs.models import build_model as build_signs_model
 from core.signs_data import draw_hands
 from core.validation import require
@@ -149,9 +149,7 @@ def _describe(module: nn.Module) -> str:
 def build_model(config: ModuleGraphConfig) -> nn.Module:
     """The model of `config`, with weights drawn from its seed (PyTorch's default ranges)."""
     if config.model == "signs_cnn":  # the SIGNS page's own class and its default init
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            return build_signs_model("signs_cnn")
+        return build_signs_model("signs_cnn", generator=torch.Generator().manual_seed(config.seed))
     if config.model == "linear":
         model = nn.Sequential()
         model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
@@ -217,9 +215,8 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
 
         handles.append(module.register_forward_hook(keep))
     try:
-        with torch.random.fork_rng(devices=[]):  # dropout's mask, from the seed
-            torch.manual_seed(config.seed)
-            prediction = model(inputs)
+        use_generator(model, torch.Generator().manual_seed(config.seed))  # dropout's mask
+        prediction = model(inputs)
     finally:
         for handle in handles:
             handle.remove()
@@ -242,9 +239,8 @@ def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[G
     targets = graph.targets if graph.config.loss == "cross_entropy" else graph.targets.double()
 
     def loss(values: dict[str, torch.Tensor]) -> torch.Tensor:
-        with torch.random.fork_rng(devices=[]):  # the same dropout mask in every evaluation
-            torch.manual_seed(graph.config.seed)
-            prediction = torch.func.functional_call(model64, values, (inputs,))
+        use_generator(model64, torch.Generator().manual_seed(graph.config.seed))  # same mask
+        prediction = torch.func.functional_call(model64, values, (inputs,))
         return _loss(graph.config, prediction, targets)
 
     leaves = {name: p.detach().double() for name, p in graph.model.named_parameters()}

@@ -10,9 +10,14 @@ flag, and `nn.DataParallel` when several GPUs are visible.
 from __future__ import annotations
 
 from core.optimizers import optimizer_code
-from core.parsing import source_of
 from core.signs.config import ALL_GPUS, ClassifierConfig, validate_config
-from core.signs.models import DROPOUT_MODELS, MODEL_CLASSES, MODEL_INFO, constructor_call
+from core.signs.models import (
+    DROPOUT_MODELS,
+    MODEL_CLASSES,
+    MODEL_INFO,
+    class_source,
+    constructor_call,
+)
 
 
 def _optimizer_line(config: ClassifierConfig, lr: str) -> str:
@@ -43,7 +48,7 @@ def export_script(config: ClassifierConfig) -> str:
     config = validate_config(config)
     label = MODEL_INFO[config.model][0]
     if config.model in MODEL_CLASSES:
-        model_source = source_of(MODEL_CLASSES[config.model])
+        model_source = class_source(MODEL_CLASSES[config.model])  # with its Dropout class
     else:
         model_source = "# ResNet-18 comes from torchvision: no class to define here.\n"
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
