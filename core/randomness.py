@@ -62,9 +62,30 @@ def build(
     """`make()` with its weights drawn from `generator` instead of torch's global generator.
 
     The model is built on the meta device (shapes only, nothing drawn), given uninitialised
-    storage on `device` (which must be the generator's device) and initialised by `initialise`.
+    storage on `device` (the generator's device) and initialised by `initialise`.
     """
     with torch.device("meta"):
         model = make()
-    model.to_empty(device=device)
+    _materialise(model, device)
     return initialise(model, generator)
+
+
+def _materialise(model: nn.Module, device: str) -> None:
+    """Give every meta parameter and buffer uninitialised storage on `device` (shared ones stay
+    shared). Module.to_empty does the same, but its empty_like on meta tensors imports torch's
+    Python decompositions on first use, a second or more."""
+    made: dict[int, torch.Tensor] = {}
+
+    def empty(t: torch.Tensor) -> torch.Tensor:
+        if id(t) not in made:
+            fresh = torch.empty(t.shape, dtype=t.dtype, device=device)
+            made[id(t)] = (
+                nn.Parameter(fresh, t.requires_grad) if isinstance(t, nn.Parameter) else fresh
+            )
+        return made[id(t)]
+
+    for module in model.modules():
+        for table in (module._parameters, module._buffers):
+            for name, tensor in table.items():
+                if tensor is not None:
+                    table[name] = empty(tensor)
