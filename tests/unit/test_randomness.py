@@ -10,7 +10,9 @@ import pytest
 import torch
 from torch import nn
 
+from core.graph.module_code import module_code
 from core.graph.modules import ModuleGraphConfig, run_module_graph
+from core.graph.modules import build_model as build_graph_model
 from core.randomness import build, initialise
 from core.signs import ClassifierConfig, export_script
 from core.signs.models import (
@@ -148,3 +150,19 @@ def test_the_autograd_pages_cnn_graph_leaves_the_global_generator_alone():
     assert torch.equal(torch.random.get_rng_state(), before)
     again = run_module_graph(ModuleGraphConfig(model="signs_cnn", batch=2, loss="cross_entropy"))
     assert torch.equal(graph.loss, again.loss)
+
+
+def test_the_autograd_pages_mlp_has_the_weights_of_its_notebook_code():
+    """module_code writes torch.manual_seed(seed) and nn.Sequential(...): the page's weights."""
+    config = ModuleGraphConfig(model="mlp", in_features=3, hidden=4, layers=3, seed=6)
+    before = torch.random.get_rng_state()
+    ours = build_graph_model(config)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    theirs = torch_built(
+        lambda: nn.Sequential(
+            nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2)
+        ),
+        6,
+    )
+    assert [p.tolist() for p in ours.parameters()] == [p.tolist() for p in theirs.parameters()]
+    assert "torch.manual_seed(6)" in module_code(config)
