@@ -69,8 +69,8 @@ def _seed_loader(folder: Path, batch_size: int):
 
 
 def _model_and_optimizer(config: ClassifierConfig):
-    torch.manual_seed(config.seed)
-    model = build_model(config.model, dropout=config.dropout)
+    generator = torch.Generator().manual_seed(config.seed)  # as the trainer draws its weights
+    model = build_model(config.model, dropout=config.dropout, generator=generator)
     return model, torch.optim.Adam(model.parameters(), lr=config.lr)
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from core.graph.modules import ModuleGraphConfig
-from core.parsing import source_of
-from core.signs.models import SignsCNN
+from core.signs.models import SignsCNN, class_source
 
 
 def module_code(config: ModuleGraphConfig) -> str:
@@ -43,7 +42,7 @@ def module_code(config: ModuleGraphConfig) -> str:
 
 
 def _cnn_code(config: ModuleGraphConfig) -> str:
-    source = source_of(SignsCNN)  # self-contained: needs only torch and nn
+    source = class_source(SignsCNN)  # self-contained: needs only torch and nn
     if config.loss == "cross_entropy":
         loss = "loss = nn.CrossEntropyLoss()(model(x), y)"
     else:

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.graph import BackwardPass, GradientCheck, finite_difference_check, record_backward
-from core.signs.models import NUM_CLASSES
+from core.randomness import build
+from core.signs.models import NUM_CLASSES, use_generator
 from core.signs.models import build_model as build_signs_model
 from core.signs_data import draw_hands
 from core.validation import require
@@ -147,29 +148,27 @@ def _describe(module: nn.Module) -> str:
 
 
 def build_model(config: ModuleGraphConfig) -> nn.Module:
-    """The model of `config`, with weights drawn from its seed (PyTorch's default ranges)."""
-    if config.model == "signs_cnn":  # the SIGNS page's own class and its default init
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            return build_signs_model("signs_cnn")
-    if config.model == "linear":
-        model = nn.Sequential()
-        model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
-    else:
-        model = nn.Sequential()
-        width = config.in_features
-        for index in range(1, config.layers):
-            model.add_module(f"fc{index}", nn.Linear(width, config.hidden))
-            model.add_module(f"relu{index}", nn.ReLU())
-            width = config.hidden
-        model.add_module(f"fc{config.layers}", nn.Linear(width, config.out_features))
+    """The model of `config`, with PyTorch's default init drawn from a generator seeded with the
+    config's seed: the weights `torch.manual_seed(seed)` gives the notebook code (module_code),
+    without touching torch's global generator, which every session shares."""
     generator = torch.Generator().manual_seed(config.seed)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.Linear):
-                bound = module.in_features**-0.5  # nn.Linear's default range
-                module.weight.uniform_(-bound, bound, generator=generator)
-                module.bias.uniform_(-bound, bound, generator=generator)
+    if config.model == "signs_cnn":  # the SIGNS page's own class and its default init
+        return build_signs_model("signs_cnn", generator=generator)
+    return build(lambda: _linear_layers(config), generator)
+
+
+def _linear_layers(config: ModuleGraphConfig) -> nn.Sequential:
+    """One nn.Linear, or the MLP: Linear, ReLU, ..., Linear (fc1, relu1, ..., fcN)."""
+    model = nn.Sequential()
+    if config.model == "linear":
+        model.add_module("fc1", nn.Linear(config.in_features, config.out_features))
+        return model
+    width = config.in_features
+    for index in range(1, config.layers):
+        model.add_module(f"fc{index}", nn.Linear(width, config.hidden))
+        model.add_module(f"relu{index}", nn.ReLU())
+        width = config.hidden
+    model.add_module(f"fc{config.layers}", nn.Linear(width, config.out_features))
     return model
 
 
@@ -217,9 +216,8 @@ def run_module_graph(config: ModuleGraphConfig) -> ModuleGraph:
 
         handles.append(module.register_forward_hook(keep))
     try:
-        with torch.random.fork_rng(devices=[]):  # dropout's mask, from the seed
-            torch.manual_seed(config.seed)
-            prediction = model(inputs)
+        use_generator(model, torch.Generator().manual_seed(config.seed))  # dropout's mask
+        prediction = model(inputs)
     finally:
         for handle in handles:
             handle.remove()
@@ -242,9 +240,8 @@ def check_module_gradients(graph: ModuleGraph, max_elements: int = 24) -> list[G
     targets = graph.targets if graph.config.loss == "cross_entropy" else graph.targets.double()
 
     def loss(values: dict[str, torch.Tensor]) -> torch.Tensor:
-        with torch.random.fork_rng(devices=[]):  # the same dropout mask in every evaluation
-            torch.manual_seed(graph.config.seed)
-            prediction = torch.func.functional_call(model64, values, (inputs,))
+        use_generator(model64, torch.Generator().manual_seed(graph.config.seed))  # same mask
+        prediction = torch.func.functional_call(model64, values, (inputs,))
         return _loss(graph.config, prediction, targets)
 
     leaves = {name: p.detach().double() for name, p in graph.model.named_parameters()}

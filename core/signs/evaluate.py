@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.evaluation import evaluating
+from core.signs.models import use_generator
 
 EVAL_BATCH = 256  # validation/test batches: no gradients are kept, so larger is fine
 
@@ -88,24 +89,20 @@ def compare_modes(
     In train mode dropout drops different units each time and batch norm normalises with the
     statistics of the batch, so the image is sent with a few random `companions` (K, 3, 64, 64)
     as a real training batch would be. The model is copied first: a train-mode forward pass
-    updates batch norm's running statistics, and the real model must not change.
+    updates batch norm's running statistics, and the real model must not change. Companions and
+    dropout masks come from a generator seeded `seed` (torch's global generator is not touched).
     """
     device = next(model.parameters()).device
-    twin = copy.deepcopy(model)
-    generator = torch.Generator().manual_seed(seed)
-    torch_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # companions and dropout masks, from `seed`
+    twin = use_generator(copy.deepcopy(model), generator)
     train_rows, eval_rows = [], []
-    try:
-        with torch.no_grad():
-            twin.train()
-            for _ in range(repeats):
-                pick = torch.randperm(len(companions), generator=generator)[:15]
-                batch = torch.cat([companions[pick], image.unsqueeze(0)]).to(device)
-                train_rows.append(twin(batch)[-1].softmax(0).float().cpu())
-        with evaluating(twin):
-            for _ in range(repeats):
-                eval_rows.append(twin(image.unsqueeze(0).to(device))[0].softmax(0).float().cpu())
-    finally:
-        torch.random.set_rng_state(torch_state)
+    with torch.no_grad():
+        twin.train()
+        for _ in range(repeats):
+            pick = torch.randperm(len(companions), generator=generator)[:15]
+            batch = torch.cat([companions[pick], image.unsqueeze(0)]).to(device)
+            train_rows.append(twin(batch)[-1].softmax(0).float().cpu())
+    with evaluating(twin):
+        for _ in range(repeats):
+            eval_rows.append(twin(image.unsqueeze(0).to(device))[0].softmax(0).float().cpu())
     return torch.stack(train_rows), torch.stack(eval_rows)

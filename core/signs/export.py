@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from textwrap import indent
 
 from core.optimizers import optimizer_code
-from core.parsing import source_of
 from core.signs.config import ALL_GPUS, ClassifierConfig, validate_config
-from core.signs.models import DROPOUT_MODELS, MODEL_CLASSES, MODEL_INFO, constructor_call
+from core.signs.models import (
+    DROPOUT_MODELS,
+    MODEL_CLASSES,
+    MODEL_INFO,
+    class_source,
+    constructor_call,
+)
 
 LAYOUT = """Folder layout (the course's, after build_dataset.py):
     DATA_DIR/train_signs/0_IMG_5864.jpg ...   {label}_IMG_{id}.jpg, label 0..5
@@ -132,7 +137,7 @@ def script_parts(config: ClassifierConfig) -> ScriptParts:
     """
     config = validate_config(config)
     if config.model in MODEL_CLASSES:
-        model_source = source_of(MODEL_CLASSES[config.model])
+        model_source = class_source(MODEL_CLASSES[config.model])  # with its Dropout class
     else:
         model_source = "# ResNet-18 comes from torchvision: no class to define here.\n"
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0

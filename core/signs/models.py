@@ -1,8 +1,10 @@
 """The four SIGNS classifiers, their parameter counts and layer tables.
 
 Each model class below is self-contained (it needs only `torch` and `torch.nn`), so the script
-exporter copies its source verbatim: the weights a student trains on the page load into the
-exported script and back. Every model maps a batch (B, 3, 64, 64) in [0, 1] to logits (B, 6).
+exporter copies its source verbatim (with the Dropout below): the weights a student trains on
+the page load into the exported script and back. Every model maps a batch (B, 3, 64, 64) in
+[0, 1] to logits (B, 6). `build_model` draws the weights, and the dropout masks, from a
+torch.Generator: never from torch's global generator, which every student's session shares.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import torch
 from torch import nn
 
 from core.evaluation import evaluating
+from core.parsing import source_of
+from core.randomness import build
 from core.signs.dataset import IMAGE_SIZE, NUM_CLASSES
 
 IMAGE_SHAPE = (3, IMAGE_SIZE, IMAGE_SIZE)  # SIGNS images after the course's build_dataset.py resize
@@ -48,6 +52,27 @@ class ModelError(ValueError):
     """A model name that does not exist, or settings a model cannot take."""
 
 
+class Dropout(nn.Dropout):
+    """nn.Dropout that draws its mask from `self.generator`, a torch.Generator.
+
+    In training mode each value is kept with probability 1 - p and scaled by 1 / (1 - p), or
+    zeroed, exactly as nn.Dropout does; in eval mode the input passes through unchanged. The
+    playground gives every run its own generator here, so two runs with one seed draw the same
+    masks even while other runs train in the same process. Left at None (as in a script of its
+    own), the mask comes from torch's global generator, which torch.manual_seed seeds.
+    """
+
+    generator = None  # a torch.Generator; None: torch's global generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        g = self.generator
+        uniform = torch.rand(x.shape, generator=g, device=x.device if g is None else g.device)
+        keep = (uniform >= self.p).to(x.device, x.dtype)  # 1 where the value stays
+        return x * (keep if self.p == 1 else keep.div_(1 - self.p))
+
+
 class SignsCNN(nn.Module):
     """The course's SIGNS CNN: 3 × (conv 3×3 → batch norm → max-pool 2 → ReLU), fc 128, fc 6."""
 
@@ -73,7 +98,7 @@ class SignsCNN(nn.Module):
             nn.Linear(8 * 8 * 4 * c, 4 * c),  # (B, 128)
             nn.BatchNorm1d(4 * c),
             nn.ReLU(),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Linear(4 * c, num_classes),  # (B, 6)
         )
 
@@ -117,10 +142,10 @@ class MLP(nn.Module):
             nn.Flatten(),  # (B, 12288)
             nn.Linear(3 * 64 * 64, hidden),  # (B, 256)
             nn.ReLU(),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Linear(hidden, hidden // 2),  # (B, 128)
             nn.ReLU(),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Linear(hidden // 2, num_classes),  # (B, 6)
         )
 
@@ -140,18 +165,52 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def build_model(name: str, dropout: float = 0.3, num_classes: int = NUM_CLASSES) -> nn.Module:
-    """A freshly initialised model (seed torch first for repeatable weights)."""
+def build_model(
+    name: str,
+    dropout: float = 0.3,
+    num_classes: int = NUM_CLASSES,
+    generator: torch.Generator | None = None,
+) -> nn.Module:
+    """A freshly initialised model on the CPU, its weights and then its dropout masks drawn from
+    `generator` (a CPU torch.Generator; None: one seeded 0). Torch's global generator is never
+    touched: `torch.Generator().manual_seed(s)` gives the weights `torch.manual_seed(s)` and
+    building the class would (ResNet-18: torchvision's initialisation, drawn in another order).
+    """
     check_model_name(name)
     if not 0.0 <= dropout < 1.0:
         raise ModelError(f"Dropout must be at least 0 and below 1, not {dropout}.")
+    generator = generator if generator is not None else torch.Generator().manual_seed(0)
     if name == "resnet18":
         from torchvision.models import resnet18  # lazy: torchvision takes seconds to import
 
-        return resnet18(weights=None, num_classes=num_classes)
+        model = build(lambda: resnet18(weights=None, num_classes=num_classes), generator)
+        with torch.no_grad():  # as torchvision's ResNet.__init__: convolutions redrawn, normal
+            for module in model.modules():
+                if isinstance(module, nn.Conv2d):
+                    nn.init.kaiming_normal_(
+                        module.weight, mode="fan_out", nonlinearity="relu", generator=generator
+                    )
+        return model
     if name == "tinyvgg":
-        return TinyVGG(num_classes=num_classes)
-    return MODEL_CLASSES[name](num_classes=num_classes, dropout=dropout)
+        return build(lambda: TinyVGG(num_classes=num_classes), generator)
+    model = build(lambda: MODEL_CLASSES[name](num_classes=num_classes, dropout=dropout), generator)
+    return use_generator(model, generator)
+
+
+def class_source(model_class: type[nn.Module]) -> str:
+    """A model class's source as a script needs it: the Dropout class first when it uses one."""
+    source = source_of(model_class)
+    if "Dropout(" in source:
+        source = f"{source_of(Dropout)}\n\n{source}"
+    return source
+
+
+def use_generator(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Let every Dropout of `model` draw its masks from `generator`; returns `model`."""
+    for module in model.modules():
+        if isinstance(module, Dropout):
+            module.generator = generator
+    return model
 
 
 def constructor_call(name: str, dropout: float) -> str:

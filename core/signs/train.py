@@ -56,10 +56,15 @@ class ClassifierTrainer:
                 "There are no training images: pick or load a data set with some."
             )
         self.device, self.device_ids = training_device(config.device)
-        torch.manual_seed(config.seed)
+        # The run's own generators, never torch's global one (every session's thread shares it):
+        # model_generator draws the weights, then the dropout masks; generator shuffles and
+        # augments. Both start from the seed, so one seed gives one run whatever else trains.
+        self.model_generator = torch.Generator().manual_seed(config.seed)
+        self.generator = torch.Generator().manual_seed(config.seed)
         dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
         try:
-            self.model = build_model(config.model, dropout=dropout).to(self.device)
+            model = build_model(config.model, dropout=dropout, generator=self.model_generator)
+            self.model = model.to(self.device)
         except ModelError as error:
             raise ClassifierError(str(error)) from None
         except RuntimeError as error:
@@ -89,7 +94,6 @@ class ClassifierTrainer:
         except RuntimeError as error:
             raise explain_runtime_error(error, config) from None
         self.classes = list(data.classes)
-        self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0  # finished epochs
         self.batch_losses: list[float] = []
         self.epochs: list[EpochRecord] = []

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 
 from core.optimizers import build_optimizer
+from core.randomness import build
 from core.sin_fit.config import SineFitConfig
 from core.sin_fit.loop_base import Phase, TorchLoop
 
@@ -18,11 +19,12 @@ class ModuleLoop(TorchLoop):
         super().__init__(config)
         self.p = torch.arange(1, config.degree + 1)  # (degree,): the powers 1..degree
         self.xx = self.x.unsqueeze(-1).pow(self.p)  # (n, degree)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.model = torch.nn.Sequential(
-                torch.nn.Linear(config.degree, 1), torch.nn.Flatten(0, 1)
-            )
+        # nn.Linear's default init drawn from the run's own generator: the weights
+        # torch.manual_seed(seed) gives, without seeding torch's global generator (shared by all)
+        self.model = build(
+            lambda: torch.nn.Sequential(torch.nn.Linear(config.degree, 1), torch.nn.Flatten(0, 1)),
+            torch.Generator().manual_seed(config.seed),
+        )
         self.loss_fn = torch.nn.MSELoss(reduction=config.reduction)
         self.optimizer = (
             build_optimizer(

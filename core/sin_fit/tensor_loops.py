@@ -31,9 +31,11 @@ class AutogradLoop(TorchLoop):
 
     def __init__(self, config: SineFitConfig) -> None:
         super().__init__(config)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.params = [torch.randn((), requires_grad=True) for _ in range(config.degree + 1)]
+        generator = torch.Generator().manual_seed(config.seed)  # the run's own, not torch's global
+        self.params = [
+            torch.randn((), generator=generator, requires_grad=True)
+            for _ in range(config.degree + 1)
+        ]  # the numbers torch.manual_seed(seed) and torch.randn(()) give, without touching it
         self.names = letters(config.degree + 1)
         term = "{c} * x * {k}" if config.power_typo else "{c} * x ** {k}"
         terms = [self.names[0], f"{self.names[1]} * x"] + [

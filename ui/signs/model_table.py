@@ -34,6 +34,6 @@ def _summary(name: str) -> tuple[int, pd.DataFrame]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def cached_model(name: str) -> torch.nn.Module:
-    """A freshly built model for the layer table, shared read-only by all sessions."""
-    torch.manual_seed(0)
-    return build_model(name)
+    """A freshly built model for the layer table, shared read-only by all sessions (its weights
+    drawn from its own generator seeded 0, never from torch's global one)."""
+    return build_model(name, generator=torch.Generator().manual_seed(0))
