@@ -91,6 +91,8 @@ class Options:
     action_timeout: float = 120.0
     pages: tuple = ("tensors", "autograd", "sin-fit", "signs")  # the tour, in this order
     server_options: tuple = ()  # ("runner.postScriptGC=false", ...): passed to `streamlit run`
+    through_proxy: bool = False  # the class through `python -m serve` (bench/_lecture_proxy.py)
+    replicas: int = 1  # with through_proxy: app processes behind nginx
 
 
 @dataclass
@@ -437,9 +439,9 @@ def rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-async def drive(url: str, options: Options) -> Hall:
+async def drive(url: str, options: Options, student_class=Student) -> Hall:
     hall = Hall(options)
-    students = [Student(hall, index, url) for index in range(options.sessions)]
+    students = [student_class(hall, index, url) for index in range(options.sessions)]
     hall.seats = {student.seat for student in students}
     tasks = [asyncio.create_task(student.run()) for student in students]
     done, pending = await asyncio.wait(tasks, timeout=options.timeout)
@@ -564,6 +566,7 @@ def parse(argv: list[str]) -> Options:
         default=None,
         help="the tour's pages, comma-separated (default tensors,autograd,sin-fit,signs)",
     )
+    add_proxy_arguments(parser)
     args = parser.parse_args(argv)
     options = (
         Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0)
@@ -587,7 +590,32 @@ def parse(argv: list[str]) -> Options:
     if options.sessions < 1:
         parser.error("--sessions must be at least 1")
     seat_number(options.sessions - 1)
+    read_proxy_arguments(parser, args, options)
     return options
+
+
+def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
+    """--through-proxy and --replicas: the class through nginx and N replicas (python -m serve)."""
+    parser.add_argument(
+        "--through-proxy",
+        action="store_true",
+        help="run the class through nginx in front of --replicas app processes (python -m serve)",
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=None, help="with --through-proxy: app processes (default 2)"
+    )
+
+
+def read_proxy_arguments(parser, args, options: Options) -> None:
+    if args.replicas is not None and not args.through_proxy:
+        parser.error("--replicas needs --through-proxy")
+    if args.through_proxy:
+        if args.server_option:
+            parser.error("--server-option is not passed to the replicas of --through-proxy")
+        options.through_proxy = True
+        options.replicas = 2 if args.replicas is None else args.replicas
+        if options.replicas < 1:
+            parser.error("--replicas must be at least 1")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -606,7 +634,12 @@ def main(argv: list[str] | None = None) -> None:
             "think_s": options.think,
         }
     )
-    result = run(options)
+    if options.through_proxy:
+        from bench._lecture_proxy import run_through_proxy
+
+        result = run_through_proxy(options, options.replicas)
+    else:
+        result = run(options)
     emit(result)
 
 
