@@ -48,7 +48,8 @@ from harness import streamlit_server
 
 SEAT_FIRST, SEAT_STRIDE = 1007, 29  # seat numbers 1007, 1036, ...: 4 digits, fit every seed widget
 RESHAPES = ["3, 4", "4, 3", "6, 2", "12", "2, 6", "1, 12", "12, 1", "2, 2, 3", "3, 2, 2"]
-SEAT_PATTERN = re.compile(r"(?<![\d.,])(\d{4})(?:\.0*)?(?![\d,]|\.\d*[1-9])")
+# a seat is a whole number of 4 digits; a training step count ("step 1819") is not one
+SEAT_PATTERN = re.compile(r"(?<![\d.,])(?<!step )(\d{4})(?:\.0*)?(?![\d,]|\.\d*[1-9])")
 
 
 def seat_number(index: int) -> int:

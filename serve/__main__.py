@@ -16,7 +16,9 @@ from serve.supervisor import Supervisor
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--replicas", type=int, default=2, help="app processes (default 2)")
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="app processes on this box (default 2)"
+    )
     parser.add_argument("--address", default="localhost", help="where nginx listens")
     parser.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
     parser.add_argument(
@@ -31,6 +33,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-pin", action="store_true", help="do not pin each replica to its own CPUs"
     )
+    parser.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="IP:PORT",
+        help="a replica on another box, behind this nginx too (repeatable; with --replicas 0 "
+        "this box runs nginx alone)",
+    )
+    parser.add_argument(
+        "--no-proxy",
+        action="store_true",
+        help="start the replicas only, for a front nginx on another box",
+    )
+    parser.add_argument(
+        "--replica-address",
+        default="127.0.0.1",
+        help="where the replicas listen (default 127.0.0.1; 0.0.0.0 with --no-proxy so that a "
+        "front box reaches them: firewall their ports from everyone else)",
+    )
     return parser.parse_args(argv)
 
 
@@ -44,10 +65,13 @@ def main(argv: list[str] | None = None) -> int:
             address=args.address,
             first_replica_port=args.first_replica_port,
             run_dir=run_dir,
+            upstreams=args.upstream,
+            proxy=not args.no_proxy,
+            replica_bind=args.replica_address,
         )
         supervisor = Supervisor(plan, pin=not args.no_pin)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: supervisor._stopping.set())
+            signal.signal(sig, lambda *_: supervisor.request_stop())
         supervisor.start()
     except ServeError as error:
         print(f"serve: {error}", file=sys.stderr)

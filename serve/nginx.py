@@ -42,7 +42,7 @@ def _listen(plan: ServePlan) -> str:
 
 def render(plan: ServePlan, template: str | None = None) -> str:
     """nginx.conf for this plan. Every {{name}} of the template must be filled."""
-    addresses = [f"127.0.0.1:{replica.port}" for replica in plan.replicas]
+    addresses = [replica.address for replica in plan.replicas]
     groups = []
     for replica, own in zip(plan.replicas, addresses):
         others = [_server(a, backup=True) for a in addresses if a != own]
@@ -60,7 +60,7 @@ def render(plan: ServePlan, template: str | None = None) -> str:
         "replica_groups": "\n".join(groups),
         "cookie_routes": "\n".join(f"        {r.name} playground_{r.name};" for r in plan.replicas),
         "answered_by": "\n".join(
-            f'        "~(^|[ ,])127\\.0\\.0\\.1:{r.port}$" {r.name};' for r in plan.replicas
+            f'        "~(^|[ ,]){re.escape(r.address)}$" {r.name};' for r in plan.replicas
         ),
     }
     text = TEMPLATE.read_text() if template is None else template

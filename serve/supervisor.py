@@ -56,7 +56,7 @@ class Supervisor:
     ) -> None:
         self.plan, self.python, self.policy, self.log = plan, python, policy, log
         self.pin, self.poll_s, self.health_every_s, self.clock = pin, poll_s, health_every_s, clock
-        self.processes: dict[str, subprocess.Popen | None] = {r.name: None for r in plan.replicas}
+        self.processes: dict[str, subprocess.Popen | None] = {r.name: None for r in plan.local}
         self.lives = {r.name: ReplicaLife() for r in plan.replicas}
         self.nginx_process: subprocess.Popen | None = None
         self.nginx_life = ReplicaLife()
@@ -64,6 +64,7 @@ class Supervisor:
         self._config: Path | None = None
         self._health: dict[str, concurrent.futures.Future] = {}
         self._last_health: dict[str, float] = {}
+        self._remote_ok: dict[str, bool] = {}  # another box's replica: did it answer last time
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, len(plan.replicas)), thread_name_prefix="serve-health"
         )
@@ -74,15 +75,17 @@ class Supervisor:
     # ----------------------------------------------------------------------------- starting
 
     def start(self, wait_s: float = 180.0) -> None:
-        """Check nginx and its config, start the replicas, wait until they answer health, then
-        start nginx. Raises ServeError (a sentence) when something cannot work."""
-        self._nginx_binary = nginx.require_nginx()
-        self._config = nginx.write_config(self.plan)
-        nginx.check_config(self._nginx_binary, self._config)
-        for replica in self.plan.replicas:
+        """Check nginx and its config, start the local replicas, wait until they answer health,
+        then start nginx. Raises ServeError (a sentence) when something cannot work."""
+        self.plan.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.plan.proxy:
+            self._nginx_binary = nginx.require_nginx()
+            self._config = nginx.write_config(self.plan)
+            nginx.check_config(self._nginx_binary, self._config)
+        for replica in self.plan.local:
             self._spawn(replica)
         deadline = time.monotonic() + wait_s
-        waiting = list(self.plan.replicas)
+        waiting = list(self.plan.local)
         while waiting:
             for replica in list(waiting):
                 process = self.processes[replica.name]
@@ -95,12 +98,17 @@ class Supervisor:
                 if healthy(replica.url, timeout=2):
                     self.lives[replica.name].health(True, self.clock(), self.policy)
                     waiting.remove(replica)
+            if self._stopping.is_set():
+                self.stop()
+                raise ServeError("Stopped while the replicas were starting.")
             if waiting and time.monotonic() > deadline:
                 self.stop()
                 names = ", ".join(r.name for r in waiting)
                 raise ServeError(f"Replica(s) {names} did not answer within {wait_s:.0f} s.")
             if waiting:
                 time.sleep(0.25)
+        if not self.plan.proxy:
+            return
         self._spawn_nginx()
         time.sleep(0.2)
         if self.nginx_process.poll() is not None:
@@ -116,7 +124,7 @@ class Supervisor:
     def _spawn(self, replica: Replica) -> None:
         with open(self._log_path(replica), "ab") as output:
             process = subprocess.Popen(
-                replica_command(replica, self.python),
+                replica_command(replica, self.python, self.plan.replica_bind),
                 cwd=ROOT,
                 env=replica_env(replica, self.plan, os.environ),
                 stdin=subprocess.DEVNULL,
@@ -154,8 +162,12 @@ class Supervisor:
                 return
             now = self.clock()
             for replica in self.plan.replicas:
-                self._watch(replica, now)
-            self._watch_nginx(now)
+                if replica.local:
+                    self._watch(replica, now)
+                else:
+                    self._watch_remote(replica, now)
+            if self.plan.proxy:
+                self._watch_nginx(now)
 
     def _watch(self, replica: Replica, now: float) -> None:
         name, life = replica.name, self.lives[replica.name]
@@ -174,18 +186,36 @@ class Supervisor:
                 life.restarts += 1
                 self._spawn(replica)
             return
+        ok = self._poll_health(replica, now)
+        if ok is not None and life.health(ok, now, self.policy):
+            self.log(
+                f"replica {name} has not answered /_stcore/health {life.failed_polls} times "
+                "in a row: killing it to restart it"
+            )
+            self._kill(process)
+
+    def _poll_health(self, replica: Replica, now: float) -> bool | None:
+        """The result of the last health poll when it came back (starting the next one when it
+        is due), else None."""
+        name = replica.name
         future = self._health.get(name)
         if future is not None and future.done():
             del self._health[name]
-            if life.health(future.result(), now, self.policy):
-                self.log(
-                    f"replica {name} has not answered /_stcore/health {life.failed_polls} times "
-                    "in a row: killing it to restart it"
-                )
-                self._kill(process)
-        elif future is None and now - self._last_health[name] >= self.health_every_s:
+            return future.result()
+        if future is None and now - self._last_health.get(name, 0.0) >= self.health_every_s:
             self._last_health[name] = now
             self._health[name] = self._pool.submit(healthy, replica.url)
+        return None
+
+    def _watch_remote(self, replica: Replica, now: float) -> None:
+        """Another box's replica: its own supervisor restarts it; here nginx's backups carry its
+        students meanwhile, and the log says when it goes and comes back."""
+        ok = self._poll_health(replica, now)
+        if ok is None or ok == self._remote_ok.get(replica.name):
+            return
+        self._remote_ok[replica.name] = ok
+        state = "answers /_stcore/health" if ok else "does not answer /_stcore/health"
+        self.log(f"replica {replica.name} at {replica.url} {state}")
 
     def _watch_nginx(self, now: float) -> None:
         process = self.nginx_process
@@ -202,9 +232,16 @@ class Supervisor:
             self.nginx_process = None
 
     def run(self) -> None:
-        """Poll until stop() is called (from a signal handler or another thread)."""
+        """Poll until `request_stop()` or `stop()` is called (a signal handler, another thread)."""
         while not self._stopping.wait(self.poll_s):
-            self.poll()
+            try:
+                self.poll()
+            except Exception as error:  # noqa: BLE001 - the watch must go on; say what happened
+                self.log(f"supervisor error (watching goes on): {error!r}")
+
+    def request_stop(self) -> None:
+        """Make `run()` return; safe in a signal handler (call `stop()` afterwards)."""
+        self._stopping.set()
 
     def pid(self, name: str) -> int | None:
         """The process id of replica `name` (r0, r1, ...) now, None while it is down."""
@@ -213,7 +250,7 @@ class Supervisor:
 
     def pids(self) -> list[int]:
         """Every live process of the deployment: the replicas and nginx (not its workers)."""
-        live = [self.pid(r.name) for r in self.plan.replicas]
+        live = [self.pid(r.name) for r in self.plan.local]
         if self.nginx_process is not None and self.nginx_process.poll() is None:
             live.append(self.nginx_process.pid)
         return [pid for pid in live if pid is not None]
@@ -246,7 +283,7 @@ class Supervisor:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
-        self.log("stopped nginx and the replicas")
+        self.log("stopped nginx and the replicas" if self.plan.proxy else "stopped the replicas")
 
     # --------------------------------------------------------------- in a thread (tests, bench)
 

@@ -102,6 +102,8 @@ def test_two_replicas_behind_nginx_sticky_and_restarted(tmp_path):
     policy = RestartPolicy(first_delay_s=0.5, start_grace_s=60)
     with Supervisor(plan, policy=policy, log=log.append, poll_s=0.25) as supervisor:
         assert {r.cores for r in plan.replicas} == {max(1, len(os.sched_getaffinity(0)) // 2)}
+        for replica in plan.replicas:  # pinned to its own share of the cores
+            assert os.sched_getaffinity(supervisor.pid(replica.name)) == set(replica.cpus)
         # Own thread: the browser tests' sync Playwright may have left an event loop on this one.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, scenario(supervisor, f"http://127.0.0.1:{first}")).result()
@@ -111,3 +113,35 @@ def test_two_replicas_behind_nginx_sticky_and_restarted(tmp_path):
     for pid in pids:  # nothing left behind
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_front_nginx_in_front_of_another_boxs_replicas(tmp_path):
+    """The several-box layout on loopback: an "app box" supervisor runs a replica without nginx
+    (--no-proxy), a "front box" supervisor runs nginx alone with it as an upstream."""
+    first = free_ports(3)
+    app_box = make_plan(1, port=first, run_dir=tmp_path / "app", proxy=False)
+    replica = app_box.local[0]
+    front = make_plan(
+        0,
+        port=first + 2,
+        address="127.0.0.1",
+        run_dir=tmp_path / "front",
+        upstreams=[f"127.0.0.1:{replica.port}"],
+    )
+    log: list[str] = []
+    with Supervisor(app_box, log=log.append), Supervisor(front, log=log.append, poll_s=0.25):
+        assert front.replicas[0].local is False
+
+        async def visit() -> StreamlitClient:
+            client = await session(f"http://127.0.0.1:{front.port}")
+            await client.close()
+            return client
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            client = pool.submit(asyncio.run, visit()).result()
+        assert {name for _what, name in client.replicas_seen} == {"r0"}
+        assert client.cookies["tp_replica"] == "r0"
+        wait_until(
+            lambda: any("answers /_stcore/health" in line for line in log), 10, "no health poll"
+        )
+    assert "stopped the replicas" in log

@@ -27,8 +27,9 @@ from serve.restart import ReplicaLife, RestartPolicy
 def test_replica_ports_follow_the_proxy_port():
     assert replica_ports(8501, 3) == [8502, 8503, 8504]
     assert replica_ports(8080, 2, first=9000) == [9000, 9001]
-    with pytest.raises(ServeError, match="between 1 and"):
-        replica_ports(8501, 0)
+    assert replica_ports(8501, 0) == []  # a front box: nginx alone
+    with pytest.raises(ServeError, match="between 0 and"):
+        replica_ports(8501, 65)
     with pytest.raises(ServeError, match="below 65536"):
         replica_ports(65534, 3)
     with pytest.raises(ServeError, match="among the replicas"):
@@ -190,3 +191,50 @@ def test_nginx_refusal_is_a_sentence(tmp_path):
     config.write_text(config.read_text().replace("least_conn;", "least_conn; bogus_directive;"))
     with pytest.raises(ServeError, match="nginx refused the generated config"):
         nginx.check_config(nginx.find_nginx(), config)
+
+
+def test_several_boxes_front_nginx_routes_to_other_boxes_replicas(tmp_path):
+    """The front box: nginx alone (--replicas 0) in front of two boxes' replicas."""
+    plan = make_plan(
+        0,
+        port=80,
+        address="0.0.0.0",
+        run_dir=tmp_path,
+        upstreams=["10.0.0.2:8502", "10.0.0.2:8503", "[fd00::3]:8502"],
+        environ={"STREAMLIT_SERVER_COOKIE_SECRET": "same on every box"},
+    )
+    assert plan.local == () and [r.name for r in plan.replicas] == ["r0", "r1", "r2"]
+    assert plan.cookie_secret == "same on every box"
+    text = nginx.render(plan)
+    upstreams = blocks(text, "upstream")
+    assert "server [fd00::3]:8502 max_fails=1 fail_timeout=5s;" in upstreams["playground_r2"]
+    assert "server 10.0.0.2:8503 max_fails=1 fail_timeout=5s backup;" in upstreams["playground_r0"]
+    assert r'"~(^|[ ,])\[fd00::3\]:8502$" r2;' in text
+    assert "listen 80;" in text
+    if nginx.find_nginx() is not None:
+        nginx.check_config(nginx.find_nginx(), nginx.write_config(plan))
+
+
+def test_an_app_box_runs_its_replicas_without_nginx_on_its_network_address(tmp_path):
+    plan = make_plan(2, port=8501, run_dir=tmp_path, proxy=False, replica_bind="0.0.0.0")
+    assert not plan.proxy and len(plan.local) == 2
+    command = replica_command(plan.local[0], "python", plan.replica_bind)
+    assert command[command.index("--server.address") + 1] == "0.0.0.0"
+    assert "elsewhere" in describe(plan)[0]
+    with pytest.raises(ServeError, match="only local replicas"):
+        make_plan(0, run_dir=tmp_path, proxy=False, upstreams=["10.0.0.2:8502"])
+
+
+@pytest.mark.parametrize(
+    "text", ["box2:8502", "10.0.0.2", "10.0.0.2:99999", "10.0.0.2:85a", "10.0.0.2:1; evil"]
+)
+def test_upstreams_must_be_ip_and_port(tmp_path, text):
+    with pytest.raises(ServeError, match="IP:PORT"):
+        make_plan(0, run_dir=tmp_path, upstreams=[text])
+
+
+def test_nothing_to_serve_and_duplicate_upstreams_are_refused(tmp_path):
+    with pytest.raises(ServeError, match="Nothing to serve"):
+        make_plan(0, run_dir=tmp_path)
+    with pytest.raises(ServeError, match="same address"):
+        make_plan(0, run_dir=tmp_path, upstreams=["10.0.0.2:8502", "10.0.0.2:8502"])
