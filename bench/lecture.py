@@ -27,6 +27,10 @@ Options: --sessions N, --quick (3 sessions, a 300-step fit, short pauses), --thi
 --stagger SECONDS (students arrive within this window, default 3), --server-option KEY=VALUE
 (a `streamlit run` option, repeatable, e.g. runner.postScriptGC=false to compare), --pages
 tensors,sin-fit (a shorter tour).
+
+--through-proxy [--replicas N] runs the same class through nginx in front of N replicas
+(`python -m serve`) and also checks that each session stays on one replica: see
+bench/_lecture_proxy.py.
 """
 
 from __future__ import annotations

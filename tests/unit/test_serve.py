@@ -138,7 +138,9 @@ def test_rendered_config_routes_each_cookie_to_its_replica_with_the_others_as_ba
     assert "{{" not in text
     upstreams = blocks(text, "upstream")
     assert set(upstreams) == {"playground", "playground_r0", "playground_r1", "playground_r2"}
-    assert "least_conn" in upstreams["playground"]
+    assert [line.split()[1] for line in upstreams["playground"].split(";") if "server" in line] == [
+        f"127.0.0.1:{r.port}" for r in plan.replicas
+    ]  # a browser's first request: round robin over all replicas
     for replica in plan.replicas:
         servers = re.findall(r"server (\S+) ([^;]*);", upstreams[f"playground_{replica.name}"])
         assert servers[0] == (f"127.0.0.1:{replica.port}", "max_fails=1 fail_timeout=5s")
@@ -188,7 +190,9 @@ def test_nginx_accepts_the_rendered_config(tmp_path, address):
 def test_nginx_refusal_is_a_sentence(tmp_path):
     plan = make(tmp_path)
     config = nginx.write_config(plan)
-    config.write_text(config.read_text().replace("least_conn;", "least_conn; bogus_directive;"))
+    config.write_text(
+        config.read_text().replace("upstream playground {", "upstream playground { bogus;")
+    )
     with pytest.raises(ServeError, match="nginx refused the generated config"):
         nginx.check_config(nginx.find_nginx(), config)
 
