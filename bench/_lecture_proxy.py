@@ -98,15 +98,16 @@ class DeploymentRss(_BackgroundSampler):
             self._stop.wait(0.25)
 
 
-def run_through_proxy(options: Options, replicas: int) -> dict:
+def run_through_proxy(options: Options, replicas: int, pin: bool = True) -> dict:
     """Start `python -m serve`'s deployment on loopback, drive the class through nginx, return
-    the figures. All of the box's cores are split between the replicas."""
+    the figures. All of the box's cores are split between the replicas (each pinned to its
+    share unless `pin` is False)."""
     load_before = os.getloadavg()[0]
     first = free_ports(replicas + 1)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as run_dir:
         plan = make_plan(replicas, port=first, address="127.0.0.1", run_dir=Path(run_dir))
         log: list[str] = []
-        with Supervisor(plan, log=log.append) as supervisor, DeploymentRss(supervisor) as rss:
+        with Supervisor(plan, log=log.append, pin=pin) as supervisor, DeploymentRss(supervisor) as rss:
             url = f"http://127.0.0.1:{plan.port}"
             with HealthProbe(url) as health:
                 students: list[ProxiedStudent] = []
@@ -131,6 +132,7 @@ def run_through_proxy(options: Options, replicas: int) -> dict:
         "cross_talk": hall.cross_talk,
         "errors": len(hall.errors),
         "replicas": replicas,
+        "pinned": pin,
         "cores": cores or os.cpu_count(),
         "students_per_core": round(options.sessions / (cores or os.cpu_count()), 1),
         "p50_s": rounded(percentile(latencies, 0.5)),

@@ -182,8 +182,11 @@ def make_plan(
         split_cores(available_cpus() if cpus is None else list(cpus), replicas) if replicas else []
     )
     shared = replicas > len(set(available_cpus() if cpus is None else cpus))
+    # nginx and the health polls reach a local replica on loopback, unless it listens on one
+    # particular address only
+    reach = "127.0.0.1" if replica_bind in ("0.0.0.0", "::", "", "localhost") else replica_bind
     local = [
-        Replica(index, replica_port, group, shared)
+        Replica(index, replica_port, group, shared, host=reach)
         for index, (replica_port, group) in enumerate(zip(ports, groups))
     ]
     others = [

@@ -1,5 +1,6 @@
-"""A student in Chromium behind `python -m serve`: their replica is killed mid-lecture, the page
-reconnects by itself to the other replica, and the settings in the address bar come back."""
+"""A student in Chromium behind `python -m serve`: an upload and the picture drawn from it go to
+the student's replica; then that replica is killed mid-lecture, the page reconnects by itself to
+the other replica, and the settings in the address bar come back."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from harness import free_ports, wait_for_script
@@ -40,6 +42,24 @@ def test_a_student_whose_replica_dies_reconnects_with_the_urls_settings(page: Pa
         expect(page.get_by_text(CODE).first).to_be_visible(timeout=60_000)
         mine = replica_cookie(page)
         assert mine in ("r0", "r1")
+
+        # an upload (PUT /_stcore/upload_file/<session>) and the picture made from it (/media/..)
+        # exist only on the student's replica: both must reach it
+        picture = tmp_path / "mine.png"
+        Image.new("RGB", (40, 30), (200, 30, 30)).save(picture)
+        page.get_by_role("tab", name="Image as tensor").click()
+        page.get_by_text("upload my own").click()
+        wait_for_script(page)
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(picture))
+        expect(page.get_by_text("40×30 pixels").first).to_be_visible(timeout=60_000)
+        shown = page.locator("[data-testid=stImage] img").first
+        expect(shown).to_be_visible()
+        page.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0", arg=shown.element_handle()
+        )
+        shot("proxy_upload_on_its_replica")
+        assert replica_cookie(page) == mine
+        page.get_by_role("tab", name="Build & transform").click()
         other = "r1" if mine == "r0" else "r0"
 
         os.kill(supervisor.pid(mine), signal.SIGKILL)

@@ -145,3 +145,52 @@ def test_a_front_nginx_in_front_of_another_boxs_replicas(tmp_path):
             lambda: any("answers /_stcore/health" in line for line in log), 10, "no health poll"
         )
     assert "stopped the replicas" in log
+
+
+def test_nginx_passes_an_upload_the_app_accepts_and_refuses_a_bigger_one(tmp_path):
+    """nginx's own default (1 MB) would refuse a SIGNS zip; the generated config lets the app's
+    server.maxUploadSize through, buffered in the run folder (its workers may run as nobody)."""
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from serve import nginx
+
+    first = free_ports(2)
+    plan = make_plan(1, port=first, address="127.0.0.1", run_dir=tmp_path / "run")
+    upstream = subprocess.Popen(  # stands in for the replica: answers 501 to any POST
+        [sys.executable, "-m", "http.server", str(first + 1), "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    proxy = subprocess.Popen(nginx.nginx_command(nginx.find_nginx(), nginx.write_config(plan)))
+    try:
+        wait_until(lambda: healthy_http(f"http://127.0.0.1:{first}/"), 20, "nginx did not answer")
+
+        def post(megabytes: float) -> int:
+            body = b"x" * int(megabytes * 2**20)
+            request = urllib.request.Request(f"http://127.0.0.1:{first}/up", body, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as reply:
+                    return reply.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert post(plan.max_body_mb - 1.5) == 501  # reached the replica
+        assert post(plan.max_body_mb + 1) == 413  # refused by nginx
+    finally:
+        proxy.terminate()
+        upstream.terminate()
+        proxy.wait(timeout=10)
+        upstream.wait(timeout=10)
+
+
+def healthy_http(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False

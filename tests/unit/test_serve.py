@@ -225,6 +225,9 @@ def test_an_app_box_runs_its_replicas_without_nginx_on_its_network_address(tmp_p
     command = replica_command(plan.local[0], "python", plan.replica_bind)
     assert command[command.index("--server.address") + 1] == "0.0.0.0"
     assert "elsewhere" in describe(plan)[0]
+    assert plan.local[0].url == "http://127.0.0.1:8502"  # health polled on loopback
+    one_address = make_plan(1, run_dir=tmp_path, proxy=False, replica_bind="10.0.0.2")
+    assert one_address.local[0].url == "http://10.0.0.2:8502"
     with pytest.raises(ServeError, match="only local replicas"):
         make_plan(0, run_dir=tmp_path, proxy=False, upstreams=["10.0.0.2:8502"])
 
