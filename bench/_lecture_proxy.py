@@ -107,7 +107,10 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = True) -> dict
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as run_dir:
         plan = make_plan(replicas, port=first, address="127.0.0.1", run_dir=Path(run_dir))
         log: list[str] = []
-        with Supervisor(plan, log=log.append, pin=pin) as supervisor, DeploymentRss(supervisor) as rss:
+        with (
+            Supervisor(plan, log=log.append, pin=pin) as supervisor,
+            DeploymentRss(supervisor) as rss,
+        ):
             url = f"http://127.0.0.1:{plan.port}"
             with HealthProbe(url) as health:
                 students: list[ProxiedStudent] = []
