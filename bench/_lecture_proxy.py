@@ -98,10 +98,10 @@ class DeploymentRss(_BackgroundSampler):
             self._stop.wait(0.25)
 
 
-def run_through_proxy(options: Options, replicas: int, pin: bool = True) -> dict:
+def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dict:
     """Start `python -m serve`'s deployment on loopback, drive the class through nginx, return
-    the figures. All of the box's cores are split between the replicas (each pinned to its
-    share unless `pin` is False)."""
+    the figures. All of the box's cores are split between the replicas (and pinned to it
+    with `pin`)."""
     load_before = os.getloadavg()[0]
     first = free_ports(replicas + 1)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as run_dir:

@@ -98,6 +98,7 @@ class Options:
     server_options: tuple = ()  # ("runner.postScriptGC=false", ...): passed to `streamlit run`
     through_proxy: bool = False  # the class through `python -m serve` (bench/_lecture_proxy.py)
     replicas: int = 1  # with through_proxy: app processes behind nginx
+    pin: bool = False  # with through_proxy: each replica pinned to its own CPUs
 
 
 @dataclass
@@ -609,16 +610,20 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replicas", type=int, default=None, help="with --through-proxy: app processes (default 2)"
     )
+    parser.add_argument(
+        "--pin", action="store_true", help="with --through-proxy: pin each replica to its CPUs"
+    )
 
 
 def read_proxy_arguments(parser, args, options: Options) -> None:
-    if args.replicas is not None and not args.through_proxy:
-        parser.error("--replicas needs --through-proxy")
+    if (args.replicas is not None or args.pin) and not args.through_proxy:
+        parser.error("--replicas and --pin need --through-proxy")
     if args.through_proxy:
         if args.server_option:
             parser.error("--server-option is not passed to the replicas of --through-proxy")
         options.through_proxy = True
         options.replicas = 2 if args.replicas is None else args.replicas
+        options.pin = args.pin
         if options.replicas < 1:
             parser.error("--replicas must be at least 1")
 
@@ -642,7 +647,7 @@ def main(argv: list[str] | None = None) -> None:
     if options.through_proxy:
         from bench._lecture_proxy import run_through_proxy
 
-        result = run_through_proxy(options, options.replicas)
+        result = run_through_proxy(options, options.replicas, pin=options.pin)
     else:
         result = run(options)
     emit(result)

@@ -1,6 +1,6 @@
 """`python -m serve --replicas N`: a course bigger than one process.
 
-N `streamlit run app.py` replicas on consecutive loopback ports, each pinned to its share of the
+N `streamlit run app.py` replicas on consecutive loopback ports, each with its share of the
 box's cores, behind one nginx with sticky sessions and websocket upgrades; a supervisor restarts a
 replica that dies or stops answering /_stcore/health. `make serve REPLICAS=N` runs it.
 

@@ -31,7 +31,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--run-dir", type=Path, default=None, help="nginx.conf and logs (default: a temp folder)"
     )
     parser.add_argument(
-        "--no-pin", action="store_true", help="do not pin each replica to its own CPUs"
+        "--pin",
+        action="store_true",
+        help="pin each replica to its own CPUs (off by default: on a box that also runs other "
+        "work, pinned replicas answered slower in `bench lecture --through-proxy`)",
     )
     parser.add_argument(
         "--upstream",
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             proxy=not args.no_proxy,
             replica_bind=args.replica_address,
         )
-        supervisor = Supervisor(plan, pin=not args.no_pin)
+        supervisor = Supervisor(plan, pin=args.pin)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: supervisor.request_stop())
         supervisor.start()

@@ -1,8 +1,9 @@
 """What `python -m serve` will run, decided before anything starts: pure functions, tested alone.
 
-A local replica is one `streamlit run app.py` on 127.0.0.1 (only nginx talks to it), pinned to
-its own CPUs, with PLAYGROUND_CORES / PLAYGROUND_MAX_JOBS / OMP_NUM_THREADS set to its share, so
-that N replicas together use the box's cores once (core/serving/scheduling.py reads them).
+A local replica is one `streamlit run app.py` on 127.0.0.1 (only nginx talks to it) with
+PLAYGROUND_CORES / PLAYGROUND_MAX_JOBS / OMP_NUM_THREADS set to its share of the CPUs, so that N
+replicas' training threads together use the box's cores once (core/serving/scheduling.py reads
+them); with --pin each replica is also pinned to its own CPUs.
 
 Several boxes: each app box runs `--no-proxy --replica-address 0.0.0.0` (its replicas only,
 supervised there), and the front box runs nginx alone with `--replicas 0 --upstream HOST:PORT`
@@ -32,7 +33,7 @@ class ServeError(ValueError):
 class Replica:
     index: int
     port: int
-    cpus: tuple[int, ...]  # the CPUs it is pinned to (empty for a remote replica)
+    cpus: tuple[int, ...]  # its share of the CPUs (pinned to them with --pin; empty: remote)
     shares_cpus: bool = False  # more replicas than CPUs: some CPUs serve two replicas
     host: str = "127.0.0.1"  # where nginx and the supervisor reach it
     local: bool = True  # started and restarted by this supervisor (False: another box's)

@@ -49,7 +49,7 @@ class Supervisor:
         python: str = sys.executable,
         policy: RestartPolicy = RestartPolicy(),
         log: Callable[[str], None] = _log,
-        pin: bool = True,
+        pin: bool = False,
         poll_s: float = 1.0,
         health_every_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,

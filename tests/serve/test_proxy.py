@@ -100,9 +100,9 @@ def test_two_replicas_behind_nginx_sticky_and_restarted(tmp_path):
     plan = make_plan(2, port=first, address="127.0.0.1", run_dir=tmp_path / "run")
     log: list[str] = []
     policy = RestartPolicy(first_delay_s=0.5, start_grace_s=60)
-    with Supervisor(plan, policy=policy, log=log.append, poll_s=0.25) as supervisor:
+    with Supervisor(plan, policy=policy, log=log.append, poll_s=0.25, pin=True) as supervisor:
         assert {r.cores for r in plan.replicas} == {max(1, len(os.sched_getaffinity(0)) // 2)}
-        for replica in plan.replicas:  # pinned to its own share of the cores
+        for replica in plan.replicas:  # --pin: each on its own share of the cores
             assert os.sched_getaffinity(supervisor.pid(replica.name)) == set(replica.cpus)
         # Own thread: the browser tests' sync Playwright may have left an event loop on this one.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
@@ -147,9 +147,32 @@ def test_a_front_nginx_in_front_of_another_boxs_replicas(tmp_path):
     assert "stopped the replicas" in log
 
 
+UPSTREAM = """
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Replica(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+
+    def do_POST(self):  # reads the whole body, answers its size
+        size = len(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(str(size).encode())
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Replica).serve_forever()
+"""
+
+
 def test_nginx_passes_an_upload_the_app_accepts_and_refuses_a_bigger_one(tmp_path):
     """nginx's own default (1 MB) would refuse a SIGNS zip; the generated config lets the app's
-    server.maxUploadSize through, buffered in the run folder (its workers may run as nobody)."""
+    server.maxUploadSize through, streamed to the replica (no temp file: its workers may run as
+    nobody, who cannot write in a private run folder such as this test's)."""
     import subprocess
     import sys
     import urllib.error
@@ -159,26 +182,24 @@ def test_nginx_passes_an_upload_the_app_accepts_and_refuses_a_bigger_one(tmp_pat
 
     first = free_ports(2)
     plan = make_plan(1, port=first, address="127.0.0.1", run_dir=tmp_path / "run")
-    upstream = subprocess.Popen(  # stands in for the replica: answers 501 to any POST
-        [sys.executable, "-m", "http.server", str(first + 1), "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(first + 1)])
     proxy = subprocess.Popen(nginx.nginx_command(nginx.find_nginx(), nginx.write_config(plan)))
     try:
         wait_until(lambda: healthy_http(f"http://127.0.0.1:{first}/"), 20, "nginx did not answer")
 
-        def post(megabytes: float) -> int:
-            body = b"x" * int(megabytes * 2**20)
-            request = urllib.request.Request(f"http://127.0.0.1:{first}/up", body, method="POST")
+        def post(size: int) -> tuple[int, bytes]:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{first}/up", b"x" * size, method="POST"
+            )
             try:
-                with urllib.request.urlopen(request, timeout=30) as reply:
-                    return reply.status
+                with urllib.request.urlopen(request, timeout=60) as reply:
+                    return reply.status, reply.read()
             except urllib.error.HTTPError as error:
-                return error.code
+                return error.code, b""
 
-        assert post(plan.max_body_mb - 1.5) == 501  # reached the replica
-        assert post(plan.max_body_mb + 1) == 413  # refused by nginx
+        size = (plan.max_body_mb - 1) * 2**20 + 12_345
+        assert post(size) == (200, str(size).encode())  # all of it reached the replica
+        assert post((plan.max_body_mb + 1) * 2**20)[0] == 413  # refused by nginx
     finally:
         proxy.terminate()
         upstream.terminate()
