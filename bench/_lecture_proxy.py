@@ -123,6 +123,7 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dic
                 hall = asyncio.run(drive(url, options, student_class=student))
                 wall = time.perf_counter() - started
             restarts = sum(life.restarts for life in supervisor.lives.values())
+        exits = sum(supervisor.exits.values())  # counted by stop() too
     latencies = [i.seconds for i in hall.interactions]
     training = [i.seconds for i in hall.interactions if i.while_training]
     on_one = [s for s in students if len(s.replicas()) == 1 and None not in s.replicas()]
@@ -151,6 +152,7 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dic
         "media_checked": sum(s.media_checked for s in students),
         "media_failed": [m for s in students for m in s.media_failed][:5],
         "replica_restarts": restarts,
+        "replica_exits": exits,  # crashes: a replica that died during the class
         "health_p95_s": rounded(percentile(health.samples, 0.95)),
         "page_load_p50_s": rounded(percentile(hall.page_loads, 0.5)),
         "tour_p50_s": rounded(percentile(hall.tours, 0.5)),
@@ -172,5 +174,5 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dic
         and (result["p95_s"] or 0) < 2.0
     )
     result["error_samples"] = hall.errors[:5]
-    result["supervisor_log"] = [line for line in log if "started" not in line][-5:]
+    result["supervisor_log"] = [line for line in log if " started on port " not in line][-5:]
     return result

@@ -58,6 +58,7 @@ class Supervisor:
         self.pin, self.poll_s, self.health_every_s, self.clock = pin, poll_s, health_every_s, clock
         self.processes: dict[str, subprocess.Popen | None] = {r.name: None for r in plan.local}
         self.lives = {r.name: ReplicaLife() for r in plan.replicas}
+        self.exits = {r.name: 0 for r in plan.local}  # exits not asked for (crashes, kills)
         self.nginx_process: subprocess.Popen | None = None
         self.nginx_life = ReplicaLife()
         self._nginx_binary: str | None = None
@@ -173,6 +174,7 @@ class Supervisor:
         name, life = replica.name, self.lives[replica.name]
         process = self.processes[name]
         if process is not None and process.poll() is not None:
+            self.exits[name] += 1
             when = life.exited(now, self.policy) - now
             self.log(
                 f"replica {name} exited with code {process.returncode}; restarting it in "
@@ -268,6 +270,10 @@ class Supervisor:
         self._stopping.set()
         with self._lock:
             running = [p for p in [self.nginx_process, *self.processes.values()] if p is not None]
+            for name, process in self.processes.items():
+                if process is not None and process.poll() is not None:  # died since the last poll
+                    self.exits[name] += 1
+                    self.log(f"replica {name} had exited with code {process.returncode}")
             if self.nginx_process is not None:
                 self._kill(self.nginx_process, signal.SIGQUIT)
             for process in self.processes.values():

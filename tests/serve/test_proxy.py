@@ -80,7 +80,7 @@ async def scenario(supervisor: Supervisor, url: str) -> None:
         90,
         f"replica {mine} was not restarted",
     )
-    assert supervisor.lives[mine].restarts == 1
+    assert supervisor.lives[mine].restarts == 1 and supervisor.exits[mine] == 1
     # nginx itself left the failed replica alone for fail_timeout (5 s), then tries it again
     deadline = time.monotonic() + 30
     while True:
