@@ -124,6 +124,11 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dic
                 wall = time.perf_counter() - started
             restarts = sum(life.restarts for life in supervisor.lives.values())
         exits = sum(supervisor.exits.values())  # counted by stop() too
+        crash_logs = {  # the end of a crashed replica's log (its faulthandler stacks)
+            name: (plan.run_dir / f"replica-{name}.log").read_text(errors="replace")[-1500:]
+            for name, count in supervisor.exits.items()
+            if count
+        }
     latencies = [i.seconds for i in hall.interactions]
     training = [i.seconds for i in hall.interactions if i.while_training]
     on_one = [s for s in students if len(s.replicas()) == 1 and None not in s.replicas()]
@@ -174,5 +179,6 @@ def run_through_proxy(options: Options, replicas: int, pin: bool = False) -> dic
         and (result["p95_s"] or 0) < 2.0
     )
     result["error_samples"] = hall.errors[:5]
+    result["replica_crash_logs"] = crash_logs
     result["supervisor_log"] = [line for line in log if " started on port " not in line][-5:]
     return result

@@ -241,6 +241,8 @@ def replica_env(replica: Replica, plan: ServePlan, base: Mapping[str, str]) -> d
         MKL_NUM_THREADS=cores,
         STREAMLIT_SERVER_COOKIE_SECRET=plan.cookie_secret,
         PYTHONUNBUFFERED="1",
+        PYTHONFAULTHANDLER="1",  # a crash in native code (torch) leaves every thread's stack in
+        # the replica's log
     )
     env.setdefault("PLAYGROUND_MAX_JOBS", cores)
     return env

@@ -72,6 +72,7 @@ def test_each_replica_gets_its_share_of_cores_threads_and_the_shared_secret(tmp_
     assert sum(int(e["PLAYGROUND_CORES"]) for e in envs) == 8  # never oversubscribed
     assert len({e["STREAMLIT_SERVER_COOKIE_SECRET"] for e in envs}) == 1
     assert all(e["PATH"] == "/usr/bin" for e in envs)
+    assert all(e["PYTHONFAULTHANDLER"] == "1" for e in envs)  # a native crash leaves its stacks
     # a capacity set by the lecturer is kept, per replica
     assert replica_env(plan.replicas[0], plan, {"PLAYGROUND_MAX_JOBS": "5"})[
         "PLAYGROUND_MAX_JOBS"
