@@ -246,3 +246,9 @@ def test_nothing_to_serve_and_duplicate_upstreams_are_refused(tmp_path):
         make_plan(0, run_dir=tmp_path)
     with pytest.raises(ServeError, match="same address"):
         make_plan(0, run_dir=tmp_path, upstreams=["10.0.0.2:8502", "10.0.0.2:8502"])
+
+
+def test_without_nginx_serve_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(nginx, "find_nginx", lambda: None)
+    with pytest.raises(ServeError, match="sudo apt-get install nginx"):
+        nginx.require_nginx()
