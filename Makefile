@@ -1,12 +1,13 @@
-# Torch Playground. `make run` serves the app, `make test` runs every test, `make bench` the
+# Torch Playground. `make run` serves the app, `make serve REPLICAS=N` N copies behind nginx, `make test` runs every test, `make bench` the
 # benchmarks. Each sets up .venv itself when it is missing or its requirements changed.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 ADDRESS ?= localhost
+REPLICAS ?= 2
 
-.PHONY: run test bench lint chromium clean
+.PHONY: run serve test bench lint chromium nginx clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,18 @@ run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) \
 		--server.headless $(if $(DISPLAY),false,true)
 
+# REPLICAS app processes on ports PORT+1.. (loopback only), each on its share of the cores, behind
+# an nginx on ADDRESS:PORT with sticky sessions; a replica that dies is restarted (python -m serve).
+serve: $(VENV)/.runtime nginx
+	$(PY) -m serve --replicas $(REPLICAS) --address $(ADDRESS) --port $(PORT)
+
+# Debian's nginx for `make serve` and the proxy tests; installed when missing and we are root.
+nginx:
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+		else echo "nginx is missing and cannot be installed here (not root): the proxy tests will be skipped, and make serve needs 'sudo apt-get install nginx'"; fi; }
+
 # Debian's chromium for the end-to-end tests; installed when missing and we are root.
 chromium:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi emoji; } || { \
@@ -34,7 +47,7 @@ chromium:
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev chromium lint
+test: $(VENV)/.dev chromium nginx lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev chromium

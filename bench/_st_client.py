@@ -12,7 +12,11 @@ bundle and streamlit/runtime in the venv):
   others), inside the widget's fragment when it has one;
 - honours `auto_rerun` (an `st.fragment(run_every=...)`): sends `rerun_script` with the fragment
   id and `is_auto_rerun` every interval until a full run or `stop_auto_rerun` clears it;
-- switches pages by `page_script_hash` from the navigation message.
+- switches pages by `page_script_hash` from the navigation message;
+- with `proxied=True` (a deployment of `python -m serve`), loads the page over HTTP first as a
+  browser does, keeps the cookies nginx sets (tp_replica pins the session to a replica) and sends
+  them with the websocket and every later request (`get`), recording which replica answered each
+  (nginx's X-Replica header) in `replicas_seen`.
 
 Latency of an interaction: from sending it until the server's `script_finished` for the run it
 caused (the first full run started after the send, or for a fragment widget the first run
@@ -24,7 +28,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -86,6 +93,9 @@ class StreamlitClient:
     log: list = field(default_factory=list)  # (seconds, what) of sends and run starts/finishes
     messages: int = 0
     bytes_received: int = 0
+    proxied: bool = False  # behind nginx (python -m serve): cookies, replica of each request
+    cookies: dict = field(default_factory=dict)  # name -> value, as a browser keeps them
+    replicas_seen: list = field(default_factory=list)  # (what, X-Replica) of each request
 
     def __post_init__(self) -> None:
         self._ws = None
@@ -100,11 +110,24 @@ class StreamlitClient:
     async def open(self, page: str = "") -> float:
         """Connect and load the page at url path `page`; return seconds until its run finished."""
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
+        headers = {}
+        if self.proxied:  # a browser loads the page first: nginx's cookie picks the replica
+            status, _body = await self.get(f"/{page}")
+            if status != 200:
+                raise StreamlitClientError(f"{self.name}: the page /{page} answered {status}")
+            headers["Cookie"] = self.cookie_header()
         # A browser's WebSocket sends no protocol pings of its own, so neither do we: a server
         # too busy to answer a ping within 20 s would otherwise be hung up on by the client.
         self._ws = await connect(
-            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120, ping_interval=None
+            ws_url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=120,
+            ping_interval=None,
+            additional_headers=headers or None,
         )
+        if self.proxied:
+            self.replicas_seen.append(("websocket", self._ws.response.headers.get("X-Replica")))
         self._reader = asyncio.create_task(self._read(), name=f"{self.name}-reader")
         self.query_string = ""
         return await self._rerun(page_name=page)
@@ -123,6 +146,42 @@ class StreamlitClient:
 
     async def _send(self, msg: BackMsg) -> None:
         await self._ws.send(msg.SerializeToString())
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    async def get(self, path: str, timeout: float = 60.0) -> tuple[int, bytes]:
+        """GET `path` over HTTP with this client's cookies, as the browser fetches a page or a
+        picture; keep the cookies it sets; return (status, body)."""
+
+        def fetch() -> tuple[int, bytes, object]:
+            request = urllib.request.Request(self.url + path)
+            if self.cookies:
+                request.add_header("Cookie", self.cookie_header())
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as reply:
+                    return reply.status, reply.read(), reply.headers
+            except urllib.error.HTTPError as error:
+                return error.code, error.read(), error.headers
+
+        status, body, headers = await asyncio.to_thread(fetch)
+        for line in headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(line).items():
+                self.cookies[name] = morsel.value
+        if self.proxied:
+            self.replicas_seen.append((path, headers.get("X-Replica")))
+        return status, body
+
+    def media_urls(self) -> list[str]:
+        """Paths of the pictures on screen (/media/...: kept in the memory of the server that
+        drew them)."""
+        return [
+            img.url
+            for kind, proto in self.elements.values()
+            if kind == "imgs"
+            for img in proto.imgs
+            if img.url.startswith("/media/")
+        ]
 
     # ------------------------------------------------------------------------------ receiving
 

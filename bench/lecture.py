@@ -27,6 +27,10 @@ Options: --sessions N, --quick (3 sessions, a 300-step fit, short pauses), --thi
 --stagger SECONDS (students arrive within this window, default 3), --server-option KEY=VALUE
 (a `streamlit run` option, repeatable, e.g. runner.postScriptGC=false to compare), --pages
 tensors,sin-fit (a shorter tour).
+
+--through-proxy [--replicas N] runs the same class through nginx in front of N replicas
+(`python -m serve`) and also checks that each session stays on one replica: see
+bench/_lecture_proxy.py.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ from harness import streamlit_server
 
 SEAT_FIRST, SEAT_STRIDE = 1007, 29  # seat numbers 1007, 1036, ...: 4 digits, fit every seed widget
 RESHAPES = ["3, 4", "4, 3", "6, 2", "12", "2, 6", "1, 12", "12, 1", "2, 2, 3", "3, 2, 2"]
-SEAT_PATTERN = re.compile(r"(?<![\d.,])(\d{4})(?:\.0*)?(?![\d,]|\.\d*[1-9])")
+# a seat is a whole number of 4 digits; a training step count ("step 1819") is not one
+SEAT_PATTERN = re.compile(r"(?<![\d.,])(?<!step )(\d{4})(?:\.0*)?(?![\d,]|\.\d*[1-9])")
 
 
 def seat_number(index: int) -> int:
@@ -91,6 +96,9 @@ class Options:
     action_timeout: float = 120.0
     pages: tuple = ("tensors", "autograd", "sin-fit", "signs")  # the tour, in this order
     server_options: tuple = ()  # ("runner.postScriptGC=false", ...): passed to `streamlit run`
+    through_proxy: bool = False  # the class through `python -m serve` (bench/_lecture_proxy.py)
+    replicas: int = 1  # with through_proxy: app processes behind nginx
+    pin: bool = False  # with through_proxy: each replica pinned to its own CPUs
 
 
 @dataclass
@@ -437,9 +445,9 @@ def rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-async def drive(url: str, options: Options) -> Hall:
+async def drive(url: str, options: Options, student_class=Student) -> Hall:
     hall = Hall(options)
-    students = [Student(hall, index, url) for index in range(options.sessions)]
+    students = [student_class(hall, index, url) for index in range(options.sessions)]
     hall.seats = {student.seat for student in students}
     tasks = [asyncio.create_task(student.run()) for student in students]
     done, pending = await asyncio.wait(tasks, timeout=options.timeout)
@@ -564,6 +572,7 @@ def parse(argv: list[str]) -> Options:
         default=None,
         help="the tour's pages, comma-separated (default tensors,autograd,sin-fit,signs)",
     )
+    add_proxy_arguments(parser)
     args = parser.parse_args(argv)
     options = (
         Options(sessions=3, sin_steps=300, think=0.2, timeout=180.0, stagger=1.0)
@@ -587,7 +596,36 @@ def parse(argv: list[str]) -> Options:
     if options.sessions < 1:
         parser.error("--sessions must be at least 1")
     seat_number(options.sessions - 1)
+    read_proxy_arguments(parser, args, options)
     return options
+
+
+def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
+    """--through-proxy and --replicas: the class through nginx and N replicas (python -m serve)."""
+    parser.add_argument(
+        "--through-proxy",
+        action="store_true",
+        help="run the class through nginx in front of --replicas app processes (python -m serve)",
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=None, help="with --through-proxy: app processes (default 2)"
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="with --through-proxy: pin each replica to its CPUs"
+    )
+
+
+def read_proxy_arguments(parser, args, options: Options) -> None:
+    if (args.replicas is not None or args.pin) and not args.through_proxy:
+        parser.error("--replicas and --pin need --through-proxy")
+    if args.through_proxy:
+        if args.server_option:
+            parser.error("--server-option is not passed to the replicas of --through-proxy")
+        options.through_proxy = True
+        options.replicas = 2 if args.replicas is None else args.replicas
+        options.pin = args.pin
+        if options.replicas < 1:
+            parser.error("--replicas must be at least 1")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -606,7 +644,12 @@ def main(argv: list[str] | None = None) -> None:
             "think_s": options.think,
         }
     )
-    result = run(options)
+    if options.through_proxy:
+        from bench._lecture_proxy import run_through_proxy
+
+        result = run_through_proxy(options, options.replicas, pin=options.pin)
+    else:
+        result = run(options)
     emit(result)
 
 

@@ -21,6 +21,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int, attempts: int = 50) -> int:
+    """The first of `count` consecutive loopback ports nobody listens on right now (for nginx and
+    the replicas of `python -m serve`)."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count > 65536:
+            continue
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports on loopback")
+
+
 def wait_for_health(
     url: str, timeout: float = 60.0, process: subprocess.Popen | None = None
 ) -> float:

@@ -15,17 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def default_capacity() -> int:
-    """How many training jobs run at once: $PLAYGROUND_MAX_JOBS, else one per CPU core."""
-    configured = os.environ.get("PLAYGROUND_MAX_JOBS", "")
+def machine_cores() -> int:
+    """The cores this server may use: $PLAYGROUND_CORES (set by `python -m serve` for each replica
+    of a box shared by several), else the CPUs this process may run on, else os.cpu_count()."""
+    configured = os.environ.get("PLAYGROUND_CORES", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
 
 
+def default_capacity() -> int:
+    """How many training jobs run at once: $PLAYGROUND_MAX_JOBS, else one per core."""
+    configured = os.environ.get("PLAYGROUND_MAX_JOBS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return machine_cores()
+
+
 def threads_per_job(capacity: int) -> int:
-    """torch threads for each job so that `capacity` jobs together use the cores once."""
-    return max(1, (os.cpu_count() or 1) // max(1, capacity))
+    """torch threads for each job so that `capacity` jobs together use this server's cores once."""
+    return max(1, machine_cores() // max(1, capacity))
 
 
 @dataclass

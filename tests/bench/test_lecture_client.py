@@ -30,6 +30,8 @@ def test_foreign_seats_finds_only_other_sessions_whole_numbers():
         foreign_seats([f"loss {other}.25", f"step 1,{other % 1000:03d}", f"{other}7"], own, seats)
         == set()
     )
+    # a step count that happens to equal a seat (the sin fit's "(step 1819)") is not a seat
+    assert foreign_seats([f"the next click runs (step {other})."], own, seats) == set()
     # the report quotes where a foreign number was seen
     assert where_seen(["nothing here", f"torch.manual_seed({other})"], other) == repr(
         f"torch.manual_seed({other})"

@@ -1,5 +1,6 @@
 """core.serving.scheduling: slots, queue order, round-robin turns, forgetting students who left."""
 
+import os
 import threading
 
 from core.serving.scheduling import TrainingSlots, threads_per_job
@@ -89,3 +90,20 @@ def test_many_threads_never_exceed_capacity():
         thread.join()
     assert peak[0] <= 3
     assert slots.status() == (0, 0)
+
+
+def test_cores_capacity_and_threads_follow_the_environment(monkeypatch):
+    """A replica started by `python -m serve` with PLAYGROUND_CORES=1 trains one job on one
+    thread, whatever the box has; PLAYGROUND_MAX_JOBS still overrides the capacity."""
+    from core.serving import default_capacity, machine_cores
+
+    monkeypatch.delenv("PLAYGROUND_MAX_JOBS", raising=False)
+    monkeypatch.setenv("PLAYGROUND_CORES", "3")
+    assert machine_cores() == 3
+    assert default_capacity() == 3
+    assert threads_per_job(1) == 3 and threads_per_job(3) == 1
+    monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "2")
+    assert default_capacity() == 2
+    monkeypatch.setenv("PLAYGROUND_CORES", "not a number")
+    monkeypatch.delenv("PLAYGROUND_MAX_JOBS")
+    assert machine_cores() == len(os.sched_getaffinity(0))
