@@ -59,7 +59,9 @@ class ClassifierTrainer:
         torch.manual_seed(config.seed)
         dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
         try:
-            self.model = build_model(config.model, dropout=dropout).to(self.device)
+            self.model = build_model(
+                config.model, dropout=dropout, num_classes=config.num_classes
+            ).to(self.device)
         except ModelError as error:
             raise ClassifierError(str(error)) from None
         except RuntimeError as error:
