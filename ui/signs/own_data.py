@@ -8,6 +8,7 @@ lost by a bad file.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import streamlit as st
@@ -135,16 +136,21 @@ def class_picker(own: OwnSigns) -> int:
         on_change=_on_count,
         help="The model's output layer gets one unit per class.",
     )
-    counts = own.counts()
-    if state.get("signs_own_class", 0) >= len(own.classes):
-        state["signs_own_class"] = 0
+    names = [f"{name} ({count})" for name, count in zip(own.classes, own.counts())]
+    current = state.get("signs_own_label", 0)
+    current = current if current < len(names) else 0
+    # Streamlit knows a radio's choice by its text, and the counts in it change with every
+    # picture: a key per set of texts keeps the choice (held in signs_own_label) instead.
+    digest = hashlib.sha1("|".join(names).encode()).hexdigest()[:10]
     label = c2.radio(
         "Add pictures to",
-        range(len(own.classes)),
-        format_func=lambda i: f"{own.classes[i]} ({counts[i]})",
-        key="signs_own_class",
+        range(len(names)),
+        index=current,
+        format_func=names.__getitem__,
+        key=f"signs_own_class_{digest}",
         horizontal=True,
     )
+    state["signs_own_label"] = int(label)
     key = f"signs_own_name_{label}"
     if state.get(key) != own.classes[label]:
         state[key] = own.classes[label]

@@ -114,7 +114,8 @@ def predict_one_picture(trainer, data, crop: bool = False) -> None:
     )
     image = None
     if how == "Point the camera":
-        image = _camera_picture()
+        with st.columns(2)[0]:
+            image = _camera_picture()
     elif how == "A fresh built-in hand":
         if st.button("Draw another hand", key="signs_fresh"):
             state["signs_fresh_seed"] = state.get("signs_fresh_seed", 0) + 1
