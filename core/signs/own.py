@@ -81,6 +81,18 @@ def crop_picture(blob: bytes, name: str = "the picture", jpeg_draft: bool = True
     return torch.from_numpy(np.asarray(small, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
+BLANK_LEVEL = 8  # of 255: a webcam frame whose every pixel is darker came before the first frame
+BLANK_CAMERA = (
+    "The camera's picture is black: the camera was still starting. Wait for its live picture, "
+    "then take another."
+)
+
+
+def is_blank(pixels: torch.Tensor) -> bool:
+    """True for a (nearly) all-black uint8 picture, as a camera gives before its first frame."""
+    return int(pixels.max()) < BLANK_LEVEL
+
+
 @dataclass(frozen=True)
 class OwnPicture:
     """One captured picture: an id unique in its collection, 64×64 uint8 pixels, where from."""
@@ -157,10 +169,14 @@ class OwnSigns:
         return picture
 
     def add(self, label: int, blob: bytes, origin: str = "camera") -> OwnPicture:
-        """Crop and add one picture file; OwnSignsError (nothing changed) when it cannot be."""
+        """Crop and add one picture file; OwnSignsError (nothing changed) when it cannot be.
+        A black picture from the camera (it was still starting) is refused."""
         self._check_label(label)
         self._check_room(label)
-        return self.add_pixels(label, crop_picture(blob, origin), origin)
+        pixels = crop_picture(blob, origin)
+        if origin == "camera" and is_blank(pixels):
+            raise OwnSignsError(BLANK_CAMERA)
+        return self.add_pixels(label, pixels, origin)
 
     def add_files(self, label: int, files: Iterable[tuple[str, bytes]]) -> AddReport:
         """Add many files to class `label`: the good ones are kept, each bad one gets a sentence."""

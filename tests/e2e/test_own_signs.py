@@ -21,6 +21,10 @@ from harness import CHROMIUM, CHROMIUM_ARGS, chromium_available, wait_for_script
 from tests.e2e.conftest import SCREENSHOTS
 
 WIDTH, HEIGHT, FPS = 320, 240, 10
+LIVE_VIDEO = (  # a camera showing its live picture (before that, a photo would be black)
+    "() => [...document.querySelectorAll('video')].some(v => v.readyState >= 2"
+    " && v.currentTime > 0.5 && v.offsetWidth > 0)"
+)
 
 
 def write_y4m(path: Path, labels: list[int], frames_per_hand: int = 10) -> Path:
@@ -72,12 +76,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def take_photos(page, count: int) -> None:
-    """Press the camera's Take Photo `count` times; each picture comes back as a fresh camera."""
-    for _ in range(count):
+def take_photos(page, name: str, count: int) -> None:
+    """Press the camera's Take Photo `count` times for class `name`; after each picture the
+    class's count goes up (the photo is uploaded first) and a fresh camera appears."""
+    for taken in range(1, count + 1):
         button = page.get_by_role("button", name="Take Photo").first
         expect(button).to_be_enabled(timeout=30_000)  # the webcam stream has started
+        page.wait_for_function(LIVE_VIDEO)
         button.click()
+        expect(page.get_by_role("radio", name=f"{name} ({taken})")).to_be_visible()
         settle(page)
 
 
@@ -95,11 +102,11 @@ def test_student_records_two_classes_with_the_camera_trains_and_predicts(camera_
     settle(page)
     expect(page.get_by_text("'0', '1' have no pictures")).to_be_visible()
 
-    take_photos(page, 4)
+    take_photos(page, "0", 4)
     expect(page.get_by_text("4 of 100 pictures in this class")).to_be_visible()
     page.get_by_text("1 (0)").click()  # the second class
     settle(page)
-    take_photos(page, 4)
+    take_photos(page, "1", 4)
     expect(page.get_by_text("your own hand signs, 2 classes, 8 pictures")).to_be_visible()
     expect(page.get_by_role("button", name="Download my pictures (.zip)")).to_be_visible()
     shot(page, "own_signs_captured")
@@ -116,6 +123,7 @@ def test_student_records_two_classes_with_the_camera_trains_and_predicts(camera_
     results = page.get_by_role("tabpanel", name="4 · Results")
     take_photos_in = results.get_by_role("button", name="Take Photo")
     expect(take_photos_in).to_be_enabled(timeout=30_000)
+    page.wait_for_function(LIVE_VIDEO)  # the camera of a tab shown just now
     take_photos_in.click()
     settle(page)
     expect(results.get_by_text("what the model sees (64×64)")).to_be_visible()

@@ -128,6 +128,15 @@ def test_the_default_cap_is_a_hundred_pictures_per_class():
     assert own.counts() == [0, MAX_PER_CLASS]
 
 
+def test_a_black_camera_picture_is_refused_but_a_dark_file_is_kept():
+    own = OwnSigns()
+    black = encode(Image.new("RGB", (160, 120)), "JPEG")
+    with pytest.raises(OwnSignsError, match="camera was still starting"):
+        own.add(0, black, "camera")
+    own.add(0, black, "night.jpg")  # a file is the student's choice
+    assert own.counts()[0] == 1
+
+
 def test_pictures_are_added_cropped_and_removed_by_id():
     own = OwnSigns()
     assert own.classes == ["0", "1", "2", "3", "4", "5"] and own.counts() == [0] * 6

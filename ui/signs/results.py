@@ -14,7 +14,7 @@ from core.signs import (
     predict,
     synthetic_signs,
 )
-from core.signs.own import OwnSignsError, crop_picture
+from core.signs.own import BLANK_CAMERA, OwnSignsError, crop_picture, is_blank
 from ui.signs.charts import class_name, confusion_heatmap, per_class_bars, probability_bars
 
 
@@ -79,7 +79,11 @@ def _camera_picture() -> torch.Tensor | None:
     if shot is None:
         return None
     try:
-        return crop_picture(shot.getvalue(), "the camera's picture").float() / 255
+        pixels = crop_picture(shot.getvalue(), "the camera's picture")
+        if is_blank(pixels):
+            st.warning(BLANK_CAMERA)
+            return None
+        return pixels.float() / 255
     except OwnSignsError as error:
         st.error(str(error))
         return None
