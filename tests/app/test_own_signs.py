@@ -93,6 +93,7 @@ def test_student_captures_two_classes_trains_and_predicts_from_the_camera(own_pa
     at.run()
     assert not at.session_state["signs_running"]
     assert any(m.label == "Test accuracy" for m in at.metric)
+    at.toggle(key="signs_predict_camera_on").set_value(True).run()
     at.camera_input(key="signs_predict_camera").set_value(("me.jpg", hand(5, 77), "image/jpeg"))
     at.run()
     assert not at.exception and not at.error

@@ -121,9 +121,11 @@ def test_student_records_two_classes_with_the_camera_trains_and_predicts(camera_
     page.get_by_role("tab", name="4 · Results").click()
     expect(page.get_by_text("Test accuracy")).to_be_visible()
     results = page.get_by_role("tabpanel", name="4 · Results")
+    results.get_by_text("Camera on").click()  # the camera starts in the tab on screen
+    settle(page)
     take_photos_in = results.get_by_role("button", name="Take Photo")
     expect(take_photos_in).to_be_enabled(timeout=30_000)
-    page.wait_for_function(LIVE_VIDEO)  # the camera of a tab shown just now
+    page.wait_for_function(LIVE_VIDEO)
     take_photos_in.click()
     settle(page)
     expect(results.get_by_text("what the model sees (64×64)")).to_be_visible()

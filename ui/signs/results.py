@@ -69,7 +69,13 @@ def mode_table(
 
 
 def _camera_picture() -> torch.Tensor | None:
-    """A picture from the camera, cut and shrunk as own pictures are; None until one is taken."""
+    """A picture from the camera, cut and shrunk as own pictures are; None until one is taken.
+
+    The camera starts when the student turns it on: a camera started in a hidden tab stays
+    paused in Chromium, and its pictures come out black.
+    """
+    if not st.toggle("Camera on", False, key="signs_predict_camera_on"):
+        return None
     shot = st.camera_input(
         "Show a hand sign to the camera and take a picture",
         key="signs_predict_camera",
