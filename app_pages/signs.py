@@ -18,6 +18,7 @@ from ui.device_picker import device_picker
 from ui.signs import charts, export, model_table, pictures, results, save_load, settings, training
 from ui.signs import data_source as source
 from ui.signs.memo import cached
+from ui.signs.own_data import own_signs_source
 
 state = st.session_state
 settings.restore()
@@ -38,7 +39,7 @@ tab_data, tab_model, tab_train, tab_results, tab_save = st.tabs(
 )
 
 with tab_data:
-    options = ["Built-in hands", "Upload a zip"] + [
+    options = ["Built-in hands", "My own hand signs", "Upload a zip"] + [
         f"Server folder {f}" for f in source.server_folders()
     ]
     kind = st.radio("Data", options, key="signs_source", horizontal=True)
@@ -67,6 +68,8 @@ with tab_data:
                 on_click=next_data_seed,
             )
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
+        elif kind == "My own hand signs":
+            choice = own_signs_source(val_fraction)
         elif kind == "Upload a zip":
             upload = st.file_uploader(
                 "A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
@@ -90,7 +93,8 @@ with tab_data:
         f"{choice.source} · {len(data.train_labels)} train, {len(data.val_labels)} validation, "
         f"{len(data.test_labels)} test images"
     )
-    pictures.sample_grid(choice.key, data.train_images, data.train_labels, data.classes)
+    if kind != "My own hand signs":  # own pictures are shown above, with their remove buttons
+        pictures.sample_grid(choice.key, data.train_images, data.train_labels, data.classes)
     charts.class_counts(data, data.classes)
 
 with tab_model:
@@ -154,6 +158,7 @@ with tab_model:
         color_jitter=jitter,
         val_fraction=val_fraction,
         device=device,
+        num_classes=len(data.classes),  # the output layer follows the data's classes
     )
     share_box(list(settings.SHARED))
     st.caption(MODEL_INFO[model_name][1])
@@ -179,7 +184,7 @@ with tab_results:
         )
         results.results_summary(result, data.classes)
         results.mistakes(data.test_images, result, data.classes)
-        results.predict_one_picture(trainer, data)
+        results.predict_one_picture(trainer, data, crop=kind == "My own hand signs")
 
 with tab_save:
     trainer = state["signs_trainer"]

@@ -35,6 +35,8 @@ DURABLE_KEYS = (
     "signs_error",
     "signs_loaded",
     "signs_upload_cache",
+    "signs_own",  # the student's own hand signs: kept through the grace period, never on disk
+    "signs_own_uid",
 )
 
 T = TypeVar("T")

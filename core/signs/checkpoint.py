@@ -69,7 +69,7 @@ def load_checkpoint(
             ClassifierConfig.from_json(loaded.get("config", "")), device=fallback.device
         )
         if isinstance(loaded.get("classes"), list):
-            classes = [str(c) for c in loaded["classes"]][:6]
+            classes = [str(c) for c in loaded["classes"]][: config.num_classes]
         state = loaded.get("state_dict")
     else:
         state = loaded
@@ -89,7 +89,7 @@ def load_checkpoint(
 
 def check_state_dict(state: dict, config: ClassifierConfig) -> None:
     """Raise ClassifierError with a sentence unless `state` fits `config.model` exactly."""
-    expected = build_model(config.model, dropout=0.0).state_dict()
+    expected = build_model(config.model, dropout=0.0, num_classes=config.num_classes).state_dict()
     label = MODEL_INFO[config.model][0]
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]

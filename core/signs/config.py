@@ -48,6 +48,7 @@ class ClassifierConfig:
     )
     val_fraction: float = 0.2  # held out of train, stratified, for the validation curves
     device: str = "cpu"  # "cpu", "cuda:0", ..., "mps", or ALL_GPUS for DataParallel
+    num_classes: int = 6  # outputs of the last layer: the data's classes (SIGNS: 6; own signs 2-10)
 
     def to_json(self) -> str:
         """The config as indented JSON (saved beside the weights)."""
@@ -95,6 +96,12 @@ def validate_config(config: ClassifierConfig) -> ClassifierConfig:
         (c.epochs, 1, 1000, f"The number of epochs must be between 1 and 1000, not {c.epochs}."),
         (c.weight_decay, 0, 1, f"Weight decay must be between 0 and 1, not {c.weight_decay}."),
         (c.dropout, 0, 1, f"Dropout must be at least 0 and below 1, not {c.dropout}.", False, True),
+        (
+            c.num_classes,
+            2,
+            10,
+            f"The number of classes must be between 2 and 10, not {c.num_classes}.",
+        ),
         (c.rotation, 0, 180, f"Rotation must be between 0 and 180 degrees, not {c.rotation}."),
         (c.color_jitter, 0, 1, f"Colour jitter must be between 0 and 1, not {c.color_jitter}."),
         (

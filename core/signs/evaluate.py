@@ -40,12 +40,12 @@ def evaluate(
     images: torch.Tensor,
     labels: torch.Tensor,
     device: torch.device | str | None = None,
-    num_classes: int = 6,
+    num_classes: int | None = None,
 ) -> Evaluation:
     """Loss, accuracy, per-class accuracy, confusion matrix and softmax for every image.
 
     Runs in `model.eval()` under `torch.no_grad()` in batches of EVAL_BATCH; the model's mode is
-    restored afterwards.
+    restored afterwards. The number of classes is the model's output width unless given.
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     logits_parts = []
@@ -54,6 +54,8 @@ def evaluate(
             batch = images[start : start + EVAL_BATCH].to(device)
             logits_parts.append(model(batch).float().cpu())
     labels = labels.cpu().long()
+    if num_classes is None:
+        num_classes = logits_parts[0].shape[1] if logits_parts else 6
     logits = torch.cat(logits_parts) if logits_parts else torch.zeros(0, num_classes)
     loss = F.cross_entropy(logits, labels).item() if len(labels) else float("nan")
     probabilities = logits.softmax(dim=1)

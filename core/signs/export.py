@@ -235,7 +235,7 @@ def evaluate(model, loader, loss_fn, device):
         arguments=arguments,
         data=data,
         eval_loaders=eval_loaders,
-        model=constructor_call(config.model, dropout),
+        model=constructor_call(config.model, dropout, config.num_classes),
         training=training,
     )
 
@@ -321,7 +321,7 @@ from torch import nn
 {where}
 device = torch.device("{device}")
 torch.manual_seed({config.seed})
-model = {constructor_call(config.model, dropout)}
+model = {constructor_call(config.model, dropout, config.num_classes)}
 {parallel}model = model.to(device)
 loss_fn = nn.CrossEntropyLoss()
 optimizer = {optimizer}

@@ -11,13 +11,23 @@ import re
 import torch
 
 from core.images import PictureTooLarge, Undecodable
-from core.signs.dataset import MAX_IMAGES, NUM_CLASSES, SignsData, SignsDataError, SignsDataset
+from core.signs.dataset import (
+    CLASS_NAMES,
+    MAX_IMAGES,
+    NUM_CLASSES,
+    SignsData,
+    SignsDataError,
+    SignsDataset,
+)
 from core.signs.entries import _Entry, _is_junk, _parts, _show, _Unreadable
 from core.signs.pictures import decode_signs_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 SPLIT_DIRS = {"train_signs": "train", "test_signs": "test", "dev_signs": "val", "val_signs": "val"}
 _LABEL_RE = re.compile(r"^(\d+)_")
+CLASSES_FILE = "classes.txt"  # optional, beside train_signs/: one class name a line (2-10 lines)
+MAX_CLASSES = 10
+MAX_CLASSES_FILE_BYTES = 4096
 
 Located = tuple[str, list[str], _Entry]  # (split, name parts, entry)
 
@@ -47,8 +57,31 @@ def _pick_root(roots: dict[tuple[str, ...], set[str]]) -> tuple[str, ...]:
     return min(roots, key=rank)
 
 
-def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str]]:
-    """The image files under the chosen SIGNS folder, and a note when there were several."""
+def _class_names(entries: list[_Entry], root: tuple[str, ...], label: str) -> tuple[str, ...]:
+    """The names in the root's classes.txt (written by "My own hand signs"), else "0".."5"."""
+    for entry in entries:
+        parts = _parts(entry.name)
+        if tuple(parts[:-1]) != root or parts[-1].lower() != CLASSES_FILE:
+            continue
+        if entry.size > MAX_CLASSES_FILE_BYTES:
+            break
+        try:
+            text = entry.read().decode("utf-8")
+        except (_Unreadable, UnicodeDecodeError):
+            break
+        names = [" ".join(line.split())[:40] for line in text.splitlines() if line.strip()]
+        if 2 <= len(names) <= MAX_CLASSES and len(set(names)) == len(names):
+            return tuple(names)
+        raise SignsDataError(
+            f"{CLASSES_FILE} in {label} must name 2 to {MAX_CLASSES} different classes, one a "
+            f"line; it has {len(names)} lines. Fix it or leave it out (classes 0-5)."
+        )
+    return CLASS_NAMES
+
+
+def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str], tuple[str, ...]]:
+    """The image files under the chosen SIGNS folder, a note when there were several, and the
+    class names."""
     roots: dict[tuple[str, ...], set[str]] = {}
     located = []  # (prefix, split, parts, entry)
     for entry in entries:
@@ -83,10 +116,10 @@ def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str]
             f"{label} holds {len(images):,} images; at most {MAX_IMAGES:,} are loaded. "
             "Use the SIGNS set itself (1,200 images)."
         )
-    return images, notes
+    return images, notes, _class_names(entries, root, label)
 
 
-def _decode_all(images: list[Located]) -> tuple[dict, list[str]]:
+def _decode_all(images: list[Located], n_classes: int = NUM_CLASSES) -> tuple[dict, list[str]]:
     """Decode the labelled images per split: ({split: (pictures, labels)}, notes on skips)."""
     found: dict[str, tuple[list[torch.Tensor], list[int]]] = {
         "train": ([], []),
@@ -100,7 +133,7 @@ def _decode_all(images: list[Located]) -> tuple[dict, list[str]]:
             unlabelled.append(entry.name)
             continue
         number = int(match.group(1))
-        if number >= NUM_CLASSES:
+        if number >= n_classes:
             out_of_range.append(entry.name)
             continue
         try:
@@ -114,11 +147,13 @@ def _decode_all(images: list[Located]) -> tuple[dict, list[str]]:
     if unlabelled:
         notes.append(
             f"{len(unlabelled)} image file(s) have no label in their name and were skipped "
-            f"(e.g. {_show(unlabelled[0])}); name them {{label}}_IMG_{{id}}.jpg with a label 0-5."
+            f"(e.g. {_show(unlabelled[0])}); name them {{label}}_IMG_{{id}}.jpg with a label "
+            f"0-{n_classes - 1}."
         )
     if out_of_range:
         notes.append(
-            f"{len(out_of_range)} image file(s) have a label outside 0-5 and were skipped "
+            f"{len(out_of_range)} image file(s) have a label outside 0-{n_classes - 1} and were "
+            "skipped "
             f"(e.g. {_show(out_of_range[0])})."
         )
     if broken:
@@ -131,8 +166,8 @@ def _decode_all(images: list[Located]) -> tuple[dict, list[str]]:
 
 def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
     """Decode the train_signs/ / test_signs/ (/ dev_signs/) JPEGs among `entries`."""
-    images, notes = _locate(entries, label)
-    found, skipped = _decode_all(images)
+    images, notes, classes = _locate(entries, label)
+    found, skipped = _decode_all(images, len(classes))
     notes += skipped
     datasets = {}
     for split, (pictures, split_labels) in found.items():
@@ -151,6 +186,7 @@ def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
         train=datasets["train"],
         test=datasets["test"],
         val=datasets.get("val"),
+        classes=classes,
         source=f"{label} (JPEG folders, {len(datasets['train'])} train / {len(datasets['test'])} test)",
         warnings=tuple(notes),
     )

@@ -213,14 +213,14 @@ def use_generator(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
-def constructor_call(name: str, dropout: float) -> str:
+def constructor_call(name: str, dropout: float, num_classes: int = NUM_CLASSES) -> str:
     """The Python expression that builds this model, as the exported script writes it."""
     check_model_name(name)
     if name == "resnet18":
-        return "torchvision.models.resnet18(weights=None, num_classes=6)"
+        return f"torchvision.models.resnet18(weights=None, num_classes={num_classes})"
     if name == "tinyvgg":
-        return "TinyVGG(num_classes=6)"
-    return f"{MODEL_CLASSES[name].__name__}(num_classes=6, dropout={dropout:g})"
+        return f"TinyVGG(num_classes={num_classes})"
+    return f"{MODEL_CLASSES[name].__name__}(num_classes={num_classes}, dropout={dropout:g})"
 
 
 def parameter_count(model: nn.Module) -> int:

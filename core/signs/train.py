@@ -63,7 +63,12 @@ class ClassifierTrainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
         try:
-            model = build_model(config.model, dropout=dropout, generator=self.model_generator)
+            model = build_model(
+                config.model,
+                dropout=dropout,
+                num_classes=config.num_classes,
+                generator=self.model_generator,
+            )
             self.model = model.to(self.device)
         except ModelError as error:
             raise ClassifierError(str(error)) from None

@@ -14,6 +14,7 @@ from core.signs import (
     predict,
     synthetic_signs,
 )
+from core.signs.own import BLANK_CAMERA, OwnSignsError, crop_picture, is_blank
 from ui.signs.charts import class_name, confusion_heatmap, per_class_bars, probability_bars
 
 
@@ -67,31 +68,71 @@ def mode_table(
     return pd.DataFrame(records)
 
 
-def predict_one_picture(trainer, data) -> None:
-    """Predict a fresh built-in hand or an uploaded photo; then the same in train and eval mode."""
+def _camera_picture() -> torch.Tensor | None:
+    """A picture from the camera, cut and shrunk as own pictures are; None until one is taken.
+
+    The camera starts when the student turns it on: a camera started in a hidden tab stays
+    paused in Chromium, and its pictures come out black.
+    """
+    if not st.toggle("Camera on", False, key="signs_predict_camera_on"):
+        return None
+    shot = st.camera_input(
+        "Show a hand sign to the camera and take a picture",
+        key="signs_predict_camera",
+        help="Each new picture is predicted at once: take another to see the bars move.",
+    )
+    st.caption('No camera, or access denied? The box above says so; pick "Upload a photo" instead.')
+    if shot is None:
+        return None
+    try:
+        pixels = crop_picture(shot.getvalue(), "the camera's picture")
+        if is_blank(pixels):
+            st.warning(BLANK_CAMERA)
+            return None
+        return pixels.float() / 255
+    except OwnSignsError as error:
+        st.error(str(error))
+        return None
+
+
+def _uploaded_photo(crop: bool) -> torch.Tensor | None:
+    photo = st.file_uploader(
+        "A photo of a hand (JPEG or PNG)", type=["jpg", "jpeg", "png"], key="signs_photo"
+    )
+    if photo is None:
+        return None
+    try:
+        if crop:  # as the student's own pictures were: the centre square, then 64×64
+            return crop_picture(photo.getvalue(), photo.name).float() / 255
+        return photo_tensor(photo.getvalue())
+    except (ClassifierError, OwnSignsError) as error:
+        st.error(str(error))
+        return None
+
+
+def predict_one_picture(trainer, data, crop: bool = False) -> None:
+    """Predict a fresh built-in hand, a camera picture or an uploaded photo; then the same in
+    train and eval mode. With `crop`, photos are cut as the student's own pictures were."""
     state = st.session_state
     st.subheader("Predict one picture")
+    choices = ["A fresh built-in hand", "Point the camera", "Upload a photo"]
     how = st.radio(
         "Picture",
-        ["A fresh built-in hand", "Upload a photo"],
-        key="signs_predict_source",
+        choices[1:] if crop else choices,
+        key="signs_predict_own" if crop else "signs_predict_source",
         horizontal=True,
     )
     image = None
-    if how == "A fresh built-in hand":
+    if how == "Point the camera":
+        with st.columns(2)[0]:
+            image = _camera_picture()
+    elif how == "A fresh built-in hand":
         if st.button("Draw another hand", key="signs_fresh"):
             state["signs_fresh_seed"] = state.get("signs_fresh_seed", 0) + 1
         fresh = synthetic_signs(n_train=1, n_test=1, seed=50_000 + state.get("signs_fresh_seed", 0))
         image = fresh.test[0][0]
     else:
-        photo = st.file_uploader(
-            "A photo of a hand (JPEG or PNG)", type=["jpg", "jpeg", "png"], key="signs_photo"
-        )
-        if photo is not None:
-            try:
-                image = photo_tensor(photo.getvalue())
-            except ClassifierError as error:
-                st.error(str(error))
+        image = _uploaded_photo(crop)
     if image is None:
         return
     c1, c2 = st.columns([1, 3])

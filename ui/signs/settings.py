@@ -27,7 +27,7 @@ SHARED = {  # widget key -> default type; these travel in the page's link (the d
     "signs_jitter": 0.0,
 }
 URL_CHOICES = {
-    "signs_source": ["Built-in hands", "Upload a zip"],
+    "signs_source": ["Built-in hands", "My own hand signs", "Upload a zip"],
     "signs_n_train": [120, 240, 480, 720, 1080],
     "signs_n_test": [60, 120, 240],
     "signs_model": list(MODEL_NAMES),
