@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.devices import available_devices
+from core.messages import non_finite_note
 from core.tensors import (
     ARITHMETIC,
     CONSTRUCTORS,
@@ -202,6 +203,8 @@ with build_tab:
             current = result.stages[-1].tensor
             if stage.note:
                 st.info(stage.note)
+            if overflow := non_finite_note("x", stage.tensor):
+                st.warning(overflow, icon="♾️")
             if stage.broadcast:
                 broadcast_table(stage.broadcast)
             facts, values = st.columns([1, 2.2])
