@@ -163,14 +163,19 @@ with build_tab:
             steps = st.session_state["tns_pipeline"]
             if clear:
                 steps.clear()
+            shown = st.session_state.get("tns_stage", len(steps))
+            result = None  # only the stages on screen keep their tensors (and the last two)
             if add:
-                trial = run_pipeline(spec, [*steps, Step(**step_fields)])
+                trial = run_pipeline(spec, [*steps, Step(**step_fields)], keep={shown})
                 if trial.failed_step == len(steps) + 1:
                     st.error(f"That step was not added. {trial.error}")
                 else:
                     steps.append(Step(**step_fields))
                     st.session_state["tns_stage"] = len(steps)
-            result = run_pipeline(spec, steps)
+                    result = trial
+                del trial
+            if result is None:
+                result = run_pipeline(spec, steps, keep={shown - 1, shown})
         except InspectorError as exc:
             st.error(str(exc))
             result = None
