@@ -226,3 +226,19 @@ def test_a_look_alike_letter_and_an_overflow_get_sentences(page):
     assert any("overflows" in w.value and "3.4e+38" in w.value for w in at.warning)
     at.button(key="ag_preset_add").click().run()
     assert not any("overflows" in w.value for w in at.warning)
+
+
+def test_a_tangled_graph_is_cut_to_what_the_browser_lays_out(page):
+    from bench.graph_layout import tangle_program
+
+    at = page
+    at.number_input(key="ag_cap").set_value(400).run()
+    at.text_area(key="ag_source").input(tangle_program(130)).run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "more than your browser can lay out in about a second" in warning
+    nodes = _graph(at).count("label=")
+    assert 20 < nodes < 250, nodes  # the cap of 400 would draw them all
+    at.number_input(key="ag_cap").set_value(150).run()
+    at.button(key="ag_preset_add").click().run()
+    assert not any("lay out" in w.value for w in at.warning)

@@ -73,7 +73,6 @@ def test_an_old_link_with_a_sid_is_ignored_and_no_address_names_a_session():
     key = at.session_state["_browser"]
     scripts = [element.proto.body for element in at.get("html")]
     assert any(
-        f"torch_playground_browser={key};" in body and "SameSite=Strict" in body
-        for body in scripts
+        f"torch_playground_browser={key};" in body and "SameSite=Strict" in body for body in scripts
     )
     assert key not in " ".join(str(v) for v in at.query_params.values())
