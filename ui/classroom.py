@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.serving.scheduling import TrainingSlots, default_capacity, threads_per_job
-from core.serving.session_store import SessionStore
+from core.serving.session_store import SessionStore, release_memory
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
 # They are kept for a grace period after the tab closes; widget settings travel in the URL.
@@ -122,8 +122,8 @@ def end_training_turn() -> None:
 
 @st.cache_resource(show_spinner=False)
 def session_store() -> SessionStore:
-    """One store per server process."""
-    return SessionStore()
+    """One store per server process; when it forgets closed tabs, their memory is released."""
+    return SessionStore(on_forget=release_memory)
 
 
 def _is_active(session: str) -> bool:

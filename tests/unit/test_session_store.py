@@ -88,3 +88,45 @@ def test_keys_are_unguessable_and_anything_else_is_ignored():
     for forged in ("", "x", "a" * 200, "<script>", "abc; Path=/" + "a" * 20):
         assert not SessionStore.is_key(forged)
         assert store.claim(forged, "tab2", world.is_active) is None
+
+
+def test_forgetting_entries_releases_memory_at_most_every_few_seconds():
+    world = World()
+    calls = []
+    store = SessionStore(
+        grace_s=60, clock=world.clock, on_forget=lambda: calls.append(world.now), release_every_s=10
+    )
+    store.remember("a", BROWSER, "tab1", {}, world.is_active)
+    store.remember("b", BROWSER, "tab2", {}, world.is_active)
+    assert calls == []  # nothing forgotten yet
+    world.now = 61
+    store.remember("c", BROWSER, "tab3", {}, world.is_active)  # a and b expire here
+    assert calls == [61] and len(store) == 1
+    world.now = 125  # c expires...
+    world.alive.add("tab4")
+    store.claim(BROWSER, "tab4", world.is_active)
+    assert calls == [61, 125] and len(store) == 0
+    store.claim(BROWSER, "tab4", world.is_active)  # ...and nothing more to release
+    assert calls == [61, 125]
+
+
+def test_release_memory_frees_what_only_a_full_collection_frees():
+    import gc
+    import weakref
+
+    from core.serving.session_store import release_memory
+
+    class State:
+        pass
+
+    gc.disable()  # as if the automatic collector had not come round yet
+    try:
+        state = State()
+        state.cycle = state  # a session's state in a reference cycle
+        alive = weakref.ref(state)
+        del state
+        assert alive() is not None
+        release_memory()
+        assert alive() is None
+    finally:
+        gc.enable()
