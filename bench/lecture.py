@@ -293,7 +293,7 @@ class Student:
                 "fit_train", finished, "Train (sin fit)", ("fit_log_y", False, True)
             )
         )
-        self.record_result("sin fit", ("Loss now",))
+        await self.record_result("sin fit", ("Loss now",))
 
     async def signs(self) -> None:
         await self.act("choose 120 training images", "signs_n_train", "120")
@@ -318,10 +318,16 @@ class Student:
                 "signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)
             )
         )
-        self.record_result("SIGNS", ("Test accuracy", "Test loss"))
+        await self.record_result("SIGNS", ("Test accuracy", "Test loss"))
 
-    def record_result(self, page: str, labels: tuple[str, ...]) -> None:
-        """Keep the values of the metrics `labels` the page shows after training."""
+    async def record_result(self, page: str, labels: tuple[str, ...]) -> None:
+        """Keep the values of the metrics `labels` the page shows after training (the final
+        run's progress bar arrives before its metrics: wait for them)."""
+        with contextlib.suppress(TimeoutError):
+            await self.client.wait_for(
+                lambda: all(label in metric_values(self.client) for label in labels),
+                self.hall.options.action_timeout,
+            )
         shown = metric_values(self.client)
         self.hall.results.setdefault(self.index, {}).update(
             {f"{page}: {label}": shown.get(label) for label in labels}
