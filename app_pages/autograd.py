@@ -7,7 +7,7 @@ loss graphs of nn.Modules.
 import streamlit as st
 
 from core.expressions import LIMITS, to_pytorch_code
-from core.graph import trace
+from core.graph import fit_layout, trace
 from ui.autograd import graph_view, program_editor, settings, tables
 from ui.autograd.module_section import module_section
 
@@ -70,15 +70,18 @@ if chosen is None:
     st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
     st.stop()
 label, root = chosen
-graph = trace(
-    root,
-    program.named_tensors(),
-    program.backward_for(root),
-    options["show_saved"],
+graph, cut_for_browser = fit_layout(  # never more than the browser lays out in about 1 s
+    lambda cap: trace(
+        root,
+        program.named_tensors(),
+        program.backward_for(root),
+        options["show_saved"],
+        cap,
+        values=options["show_values"],
+    ),
     int(options["max_nodes"]),
-    values=options["show_values"],
 )
-graph_view.draw_graph(graph, options)
+graph_view.draw_graph(graph, options, cut_for_browser)
 
 variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])
 with variables_tab:

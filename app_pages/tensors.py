@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.devices import available_devices
+from core.messages import non_finite_note
 from core.tensors import (
     ARITHMETIC,
     CONSTRUCTORS,
@@ -162,14 +163,19 @@ with build_tab:
             steps = st.session_state["tns_pipeline"]
             if clear:
                 steps.clear()
+            shown = st.session_state.get("tns_stage", len(steps))
+            result = None  # only the stages on screen keep their tensors (and the last two)
             if add:
-                trial = run_pipeline(spec, [*steps, Step(**step_fields)])
+                trial = run_pipeline(spec, [*steps, Step(**step_fields)], keep={shown})
                 if trial.failed_step == len(steps) + 1:
                     st.error(f"That step was not added. {trial.error}")
                 else:
                     steps.append(Step(**step_fields))
                     st.session_state["tns_stage"] = len(steps)
-            result = run_pipeline(spec, steps)
+                    result = trial
+                del trial
+            if result is None:
+                result = run_pipeline(spec, steps, keep={shown - 1, shown})
         except InspectorError as exc:
             st.error(str(exc))
             result = None
@@ -202,6 +208,8 @@ with build_tab:
             current = result.stages[-1].tensor
             if stage.note:
                 st.info(stage.note)
+            if overflow := non_finite_note("x", stage.tensor):
+                st.warning(overflow, icon="♾️")
             if stage.broadcast:
                 broadcast_table(stage.broadcast)
             facts, values = st.columns([1, 2.2])

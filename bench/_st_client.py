@@ -50,6 +50,7 @@ WIDGETS = {
     "multiselect": "string_array_value",
     "button_group": "string_array_value",
     "download_button": "trigger_value",
+    "file_uploader": "file_uploader_state_value",
 }
 FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -89,6 +90,7 @@ class StreamlitClient:
     texts_seen: list = field(default_factory=list)  # every code/markdown/alert text, in order
     runs: list = field(default_factory=list)
     page_script_hash: str = ""
+    session_id: str = ""  # the server's id of this session (from its first new_session)
     query_string: str = ""  # the URL's query string, as the app last set it (st.query_params)
     log: list = field(default_factory=list)  # (seconds, what) of sends and run starts/finishes
     messages: int = 0
@@ -104,6 +106,7 @@ class StreamlitClient:
         self._changed = asyncio.Condition()
         self._closed = False
         self._reader_error: BaseException | None = None
+        self._file_urls: dict = {}  # request id -> FileURLsResponse
 
     # ----------------------------------------------------------------------------- connection
 
@@ -212,6 +215,8 @@ class StreamlitClient:
                 (time.perf_counter(), f"run {run.script_run_id[:8]} started {fragments}")
             )
             self.page_script_hash = msg.new_session.page_script_hash
+            if msg.new_session.initialize.session_id:
+                self.session_id = msg.new_session.initialize.session_id
             if not fragments:  # a full run: the frontend drops its auto-reruns and old elements
                 self._stop_auto(list(self._auto))
                 self.elements = {}
@@ -241,6 +246,8 @@ class StreamlitClient:
             event = msg.session_event
             if event.WhichOneof("type") == "script_compilation_exception":
                 self.exceptions.append(event.script_compilation_exception.message)
+        elif kind == "file_urls_response":
+            self._file_urls[msg.file_urls_response.response_id] = msg.file_urls_response
         elif kind == "page_not_found":
             self.exceptions.append(f"page not found: {msg.page_not_found.page_name}")
 
@@ -441,6 +448,60 @@ class StreamlitClient:
             state.string_array_value.data.extend(
                 value if isinstance(value, (list, tuple)) else [value]
             )
+        return await self._rerun(
+            widget_state=state, fragment_id=widget.fragment_id, timeout=timeout
+        )
+
+    async def upload(self, key: str, name: str, data: bytes, timeout: float = 180.0) -> float:
+        """Put a file into the file_uploader `key` as the frontend does: ask the server for an
+        upload URL, PUT the bytes there (multipart, field "file"), then send the widget's state
+        naming the file. The server must run with server.enableXsrfProtection=false (a browser
+        sends the XSRF cookie; this client does not). Returns the latency of the rerun."""
+        import secrets
+        import urllib.request
+
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget = self.widget(key)
+        request_id = secrets.token_hex(8)
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.file_names.append(name)
+        msg.file_urls_request.session_id = self.session_id
+        await self._send(msg)
+        await self.wait_for(lambda: request_id in self._file_urls, timeout)
+        response = self._file_urls.pop(request_id)
+        if response.error_msg:
+            raise StreamlitClientError(f"{self.name}: upload refused: {response.error_msg}")
+        urls = response.file_urls[0]
+        boundary = secrets.token_hex(16)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        target = urls.upload_url
+        if target.startswith("/"):
+            target = self.url + target
+        request = urllib.request.Request(
+            target,
+            data=body,
+            method="PUT",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+        def put() -> None:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                reply.read()
+
+        await asyncio.to_thread(put)
+        state = WidgetState(id=widget.id)
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.name, info.size, info.file_id = name, len(data), urls.file_id
+        info.file_urls.CopyFrom(urls)
         return await self._rerun(
             widget_state=state, fragment_id=widget.fragment_id, timeout=timeout
         )

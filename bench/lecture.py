@@ -11,7 +11,10 @@ difference. Each student does the tour of the playground:
 4. SIGNS: 120 built-in training images, the MLP, 1 epoch, seed SEAT, Train; toggles a setting
    while it trains.
 
-SEAT is a number unique to the session. After each step the session checks that its own
+SEAT is a number unique to the session, except that sessions 0 and 1 are twins: session 1 types
+session 0's number as its seeds (sin fit and SIGNS), so the two train the same runs at the same
+time as the class, and `same_seed_identical` says whether their results (the fit's final loss,
+SIGNS's test accuracy and loss) came out equal. After each step the session checks that its own
 number is on screen, and every code block and editor it ever received is scanned for another
 session's number: a session that saw one counts towards `cross_talk`.
 
@@ -19,7 +22,9 @@ Latency of a widget interaction is the time from sending the change until the se
 `script_finished` for the run it caused. Page loads and page switches are reported apart.
 
 Last line: {"sessions", "completed", "cross_talk", "p50_s", "p95_s", "max_rss_mb", "errors",
-...}. Goals: completed == sessions, cross_talk == 0, errors == 0, p95_s < 2 while training runs
+"rss_start_mb", "rss_per_student_mb", "same_seed_identical", ...}. `rss_per_student_mb` is the
+server's peak resident memory above its idle start, divided by the sessions (the one-time
+imports of torch and the pages are in it). Goals: completed == sessions, cross_talk == 0, errors == 0, p95_s < 2 while training runs
 (`p95_training_s`: the interactions sent while some session was training).
 
 Options: --sessions N, --quick (3 sessions, a 300-step fit, short pauses), --think SECONDS
@@ -85,6 +90,35 @@ def where_seen(texts: list[str], number: int, width: int = 60) -> str:
     return "?"
 
 
+def twin_seed(index: int, options: Options) -> int:
+    """The seed session `index` types: its own seat, but session 1 takes session 0's (twins)."""
+    if options.twins and index == 1 and options.sessions >= 2:
+        return seat_number(0)
+    return seat_number(index)
+
+
+def metric_values(client: StreamlitClient) -> dict[str, str]:
+    """label -> value of every st.metric on the client's screen."""
+    return {proto.label: proto.body for kind, proto in client.elements.values() if kind == "metric"}
+
+
+def same_seed_report(hall: Hall) -> dict:
+    """Whether the twins (sessions 0 and 1, one seed) got identical results; None when they did
+    not both finish or twins are off."""
+    first, second = hall.results.get(0), hall.results.get(1)
+    complete = (
+        hall.options.twins
+        and first is not None
+        and second is not None
+        and len(first) == len(second) == 3
+        and all(value is not None for value in [*first.values(), *second.values()])
+    )
+    return {
+        "same_seed_identical": (first == second) if complete else None,
+        "same_seed_results": [first, second] if hall.options.twins else None,
+    }
+
+
 @dataclass
 class Options:
     sessions: int = 30
@@ -99,6 +133,7 @@ class Options:
     through_proxy: bool = False  # the class through `python -m serve` (bench/_lecture_proxy.py)
     replicas: int = 1  # with through_proxy: app processes behind nginx
     pin: bool = False  # with through_proxy: each replica pinned to its own CPUs
+    twins: bool = True  # session 1 trains with session 0's seeds (same_seed_identical)
 
 
 @dataclass
@@ -124,12 +159,14 @@ class Hall:
     cross_talk: int = 0
     tours: list = field(default_factory=list)
     trainings: dict = field(default_factory=lambda: {"sin_fit_s": [], "signs_s": []})
+    results: dict = field(default_factory=dict)  # session -> {what: shown value} after training
 
 
 class Student:
     def __init__(self, hall: Hall, index: int, url: str) -> None:
         self.hall, self.index = hall, index
         self.seat = seat_number(index)
+        self.seed = twin_seed(index, hall.options)  # the number typed into the seed widgets
         self.client = StreamlitClient(url, name=f"session {index}")
         self.random = random.Random(index)
         self.stage = "start"
@@ -161,7 +198,7 @@ class Student:
 
     def shows_seed(self) -> bool:
         """The page's code shows this session's seed (`seed=1007`, `manual_seed(1007)`)."""
-        return re.search(rf"seed\W{{0,3}}{self.seat}\b", self.code()) is not None
+        return re.search(rf"seed\W{{0,3}}{self.seed}\b", self.code()) is not None
 
     async def go(self, page: str) -> None:
         self.stage = page
@@ -244,7 +281,7 @@ class Student:
     async def sin_fit(self) -> None:
         steps = self.hall.options.sin_steps
         await self.act("set the noise", "fit_noise", 0.1)
-        await self.act("type the seed", "fit_seed", self.seat)
+        await self.act("type the seed", "fit_seed", self.seed)
         if self.client.widget("fit_steps").proto.value != steps:
             await self.act("type the steps", "fit_steps", steps)
         self.expect(self.shows_seed(), "the exported script does not carry the seed")
@@ -264,6 +301,7 @@ class Student:
                 "fit_train", finished, "Train (sin fit)", ("fit_log_y", False, True)
             )
         )
+        await self.record_result("sin fit", ("Loss now",))
 
     async def signs(self) -> None:
         await self.act("choose 120 training images", "signs_n_train", "120")
@@ -272,7 +310,7 @@ class Student:
         self.expect(bool(mlp), "the model list has no MLP")
         await self.act("choose the MLP", "signs_model", mlp[0])
         await self.act("one epoch", "signs_epochs", 1)
-        await self.act("type the seed", "signs_train_seed", self.seat)
+        await self.act("type the seed", "signs_train_seed", self.seed)
         self.expect(self.shows_seed(), "the training code does not carry the seed")
         pattern = re.compile(r"epoch 1 of 1 · batch (\d+) of (\d+)")
 
@@ -287,6 +325,20 @@ class Student:
             await self.training(
                 "signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)
             )
+        )
+        await self.record_result("SIGNS", ("Test accuracy", "Test loss"))
+
+    async def record_result(self, page: str, labels: tuple[str, ...]) -> None:
+        """Keep the values of the metrics `labels` the page shows after training (the final
+        run's progress bar arrives before its metrics: wait for them)."""
+        with contextlib.suppress(TimeoutError):
+            await self.client.wait_for(
+                lambda: all(label in metric_values(self.client) for label in labels),
+                self.hall.options.action_timeout,
+            )
+        shown = metric_values(self.client)
+        self.hall.results.setdefault(self.index, {}).update(
+            {f"{page}: {label}": shown.get(label) for label in labels}
         )
 
     def texts_seen(self) -> list[str]:
@@ -316,7 +368,8 @@ class Student:
             )
         finally:
             seen = self.texts_seen()
-            foreign = foreign_seats(seen, self.seat, self.hall.seats)
+            # A twin shows its twin's number as its seed: that one is not cross-talk.
+            foreign = foreign_seats(seen, self.seat, self.hall.seats - {self.seed})
             if foreign:
                 self.hall.cross_talk += 1
                 places = "; ".join(
@@ -356,17 +409,23 @@ class RssSampler(_BackgroundSampler):
         super().__init__()
         self.process = psutil.Process(pid)
         self.max_bytes = 0
+        self.start_bytes = self._total()  # the idle server, before any session
+
+    def _total(self) -> int:
+        import psutil
+
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
 
     def _loop(self) -> None:
         import psutil
 
         while not self._stop.is_set():
             try:
-                total = self.process.memory_info().rss
-                for child in self.process.children(recursive=True):
-                    with contextlib.suppress(psutil.Error):
-                        total += child.memory_info().rss
-                self.max_bytes = max(self.max_bytes, total)
+                self.max_bytes = max(self.max_bytes, self._total())
             except psutil.Error:
                 return
             self._stop.wait(0.25)
@@ -466,6 +525,14 @@ async def drive(url: str, options: Options, student_class=Student) -> Hall:
     return hall
 
 
+def memory_per_student(rss: RssSampler, sessions: int) -> dict:
+    """The server's idle start and its peak above that per session, in MB."""
+    return {
+        "rss_start_mb": round(rss.start_bytes / 2**20, 1),
+        "rss_per_student_mb": round((rss.max_bytes - rss.start_bytes) / 2**20 / sessions, 1),
+    }
+
+
 def run(options: Options) -> dict:
     """Start the server, drive the sessions, return the headline figures.
 
@@ -538,6 +605,10 @@ def run(options: Options) -> dict:
         what: [rounded(percentile(values, 0.5), 2), rounded(max(values), 2)]
         for what, values in by_action.items()
     }
+    result.update(memory_per_student(rss, options.sessions))
+    result.update(same_seed_report(hall))
+    result["goal"] += ", same_seed_identical (twins' results equal, when both trained)"
+    result["goal_met"] = result["goal_met"] and result["same_seed_identical"] is not False
     result["error_samples"] = hall.errors[:5]
     result["server_log_errors"] = stderr.problems()[-5:]
     return result

@@ -64,23 +64,40 @@ def builtin_picture(size: int = 96) -> Image.Image:
 
 
 @contextmanager
-def open_picture(data: bytes) -> Iterator[Image.Image]:
-    """The one decoder: PIL's lazy view of `data`, refused from its header over MAX_PIXELS.
+def open_picture(
+    data: bytes, max_pixels: int | None = None, draft: tuple[int, int] | None = None
+) -> Iterator[Image.Image]:
+    """The one decoder: PIL's lazy view of `data`, refused from its header over `max_pixels`.
 
     Nothing is decoded before the header's size is checked (PictureTooLarge then); decode inside
-    the block (draft, convert, resize...): whatever PIL raises on opening or decoding becomes
-    Undecodable, whose `reason` names PIL's exception.
+    the block (convert, resize...): whatever PIL raises on opening or decoding becomes
+    Undecodable, whose `reason` names PIL's exception. `max_pixels` (default MAX_PIXELS) caps
+    the pixels that will be decoded: with `draft`, a JPEG is set to decode at 1/2..1/8 of its
+    size (still at least `draft`), and the cap applies to that reduced size.
     """
+    limit = MAX_PIXELS if max_pixels is None else min(max_pixels, MAX_PIXELS)
     try:
         with Image.open(io.BytesIO(data)) as picture:
             width, height = picture.size  # read from the header; nothing decoded yet
             if width * height > MAX_PIXELS:
+                raise PictureTooLarge(width, height)
+            if draft is not None and picture.format == "JPEG":
+                picture.draft("RGB", draft)  # only sets the decoder's scale; decodes nothing
+            if picture.size[0] * picture.size[1] > limit:
                 raise PictureTooLarge(width, height)
             yield picture
     except ImageError:
         raise
     except Exception as error:  # PIL raises many kinds on hostile bytes; each means "unreadable"
         raise Undecodable(type(error).__name__) from None
+
+
+def decoded_size(data: bytes, draft: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(width, height) that `open_picture(data, draft=draft)` would decode, read from the header
+    alone (nothing decoded): lets a caller add up a whole upload before decoding any of it.
+    Raises what open_picture raises on opening."""
+    with open_picture(data, draft=draft) as picture:
+        return picture.size
 
 
 def read_upload(data: bytes) -> Image.Image:
@@ -92,8 +109,7 @@ def read_upload(data: bytes) -> Image.Image:
             f"The file is {len(data) / 2**20:.1f} MB; "
             f"upload a picture under {MAX_UPLOAD_BYTES // 2**20} MB."
         )
-    with open_picture(data) as probe:
-        probe.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))
+    with open_picture(data, draft=(MAX_SIDE * 2, MAX_SIDE * 2)) as probe:
         picture = ImageOps.exif_transpose(probe.convert("RGB"))
     picture.thumbnail((MAX_SIDE, MAX_SIDE))
     return picture

@@ -145,3 +145,39 @@ def explain(message: str, audience: str, default: str = "") -> str:
         if sentence and any(fragment in text for fragment in row.fragments):
             return sentence
     return default
+
+
+def non_finite_note(name: str, tensor) -> str:
+    """A sentence when the tensor `name` holds inf or nan, naming its dtype's range; "" otherwise.
+
+    A float overflows to ±inf past the largest number its dtype holds (float32: about ±3.4e38),
+    silently: `torch.tensor([1e308]) * 10` is `inf` without an error. Integers wrap around
+    instead and are not flagged.
+    """
+    import torch  # core.messages stays importable without torch for its error table
+
+    if not isinstance(tensor, torch.Tensor) or not tensor.dtype.is_floating_point:
+        return ""
+    values = tensor.detach()
+    if values.is_complex() or values.numel() == 0:
+        return ""
+    infinite = int(torch.isinf(values).sum())
+    missing = int(torch.isnan(values).sum())
+    if not infinite and not missing:
+        return ""
+    dtype = str(tensor.dtype).replace("torch.", "")
+    largest = torch.finfo(tensor.dtype).max
+    parts = []
+    if infinite:
+        parts.append(
+            f"`{name}` holds {infinite:,} infinite value(s) (inf): a {dtype} holds numbers up to "
+            f"±{largest:.3g}, and a result past that overflows to ±inf without an error "
+            "(log(0) and 1/0 give inf too)."
+        )
+    if missing:
+        parts.append(
+            f"`{name}` holds {missing:,} nan (not a number) value(s), from inf - inf, 0/0 or "
+            "0 * inf."
+        )
+    wider = " Use float64 (up to ±1.8e308) or smaller numbers." if largest < 1e300 else ""
+    return " ".join(parts) + (wider or " Use smaller numbers (scale them down first).")

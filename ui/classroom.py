@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.serving.scheduling import TrainingSlots, default_capacity, threads_per_job
-from core.serving.session_store import SessionStore
+from core.serving.session_store import SessionStore, release_memory
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
 # They are kept for a grace period after the tab closes; widget settings travel in the URL.
@@ -124,8 +124,8 @@ def end_training_turn() -> None:
 
 @st.cache_resource(show_spinner=False)
 def session_store() -> SessionStore:
-    """One store per server process."""
-    return SessionStore()
+    """One store per server process; when it forgets closed tabs, their memory is released."""
+    return SessionStore(on_forget=release_memory)
 
 
 def _is_active(session: str) -> bool:
@@ -134,27 +134,49 @@ def _is_active(session: str) -> bool:
     return Runtime.exists() and Runtime.instance().is_active_session(session)
 
 
+BROWSER_COOKIE = "torch_playground_browser"  # a random key per browser; never in a URL
+COOKIE_MAX_AGE_S = 7 * 24 * 3600  # renewed on every visit; the work itself expires after the grace
+
+# Sets the browser's key as a first-party cookie that is sent back only by pages of this site
+# (SameSite=Strict): the server reads it from the websocket's request (st.context.cookies) when
+# a tab opens. Our own constant code; the key is made by SessionStore.new_sid() (URL-safe).
+_COOKIE_SCRIPT = """<script>
+document.cookie = "{name}={key}; Max-Age={age}; Path=/; SameSite=Strict"
+  + (location.protocol === "https:" ? "; Secure" : "");
+</script>"""
+
+
 def restore_session() -> None:
-    """On a session's first run: if the URL's `sid` names a closed tab's session, bring its work
-    back; otherwise give this session a fresh `sid`."""
+    """On a session's first run: if this browser's cookie names a closed tab's work, bring it
+    back; otherwise start fresh. Nothing in the URL identifies a session: a `sid` left in an
+    old link is ignored and removed from the address bar."""
+    if "sid" in st.query_params:
+        del st.query_params["sid"]
     if "_sid" not in st.session_state:
-        sid = st.query_params.get("sid", "")
-        restored = session_store().claim(sid, session_id(), _is_active) if sid else None
-        if restored:
+        browser = st.context.cookies.get(BROWSER_COOKIE, "")
+        if not SessionStore.is_key(browser):
+            browser = SessionStore.new_sid()
+        claimed = session_store().claim(browser, session_id(), _is_active)
+        if claimed:
+            st.session_state["_sid"], restored = claimed
             st.session_state.update(restored)
             st.toast("Welcome back: your runs are where you left them.")
         else:
-            sid = SessionStore.new_sid()
-        st.session_state["_sid"] = sid
-    if st.query_params.get("sid") != st.session_state["_sid"]:
-        st.query_params["sid"] = st.session_state["_sid"]
+            st.session_state["_sid"] = SessionStore.new_sid()
+        st.session_state["_browser"] = browser
 
 
 def remember_session() -> None:
-    """After each run: keep references to this session's work under its `sid`."""
+    """After each run: keep references to this session's work under its `sid`, for this
+    browser, and (re)set the browser's cookie."""
     values = {key: st.session_state[key] for key in DURABLE_KEYS if key in st.session_state}
-    if not session_store().remember(st.session_state["_sid"], session_id(), values, _is_active):
-        st.session_state.pop("_sid")  # another live tab owns this sid: take a fresh one next run
+    browser = st.session_state["_browser"]
+    if not session_store().remember(
+        st.session_state["_sid"], browser, session_id(), values, _is_active
+    ):
+        st.session_state["_sid"] = SessionStore.new_sid()  # a live tab owns it: use a fresh one
+    script = _COOKIE_SCRIPT.format(name=BROWSER_COOKIE, key=browser, age=COOKIE_MAX_AGE_S)
+    st.sidebar.html(script, unsafe_allow_javascript=True)  # the same body each run: runs once
 
 
 # --- settings in the URL -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import unicodedata
 
 from core.expressions.errors import ExpressionError, refuse, short
 from core.expressions.language import (
@@ -69,6 +70,7 @@ def parse_program(source: str, limits: Limits = LIMITS) -> ast.Module:
             "The program is too deeply nested or too long to read. Split it into shorter lines."
         ) from None
 
+    _check_identifiers(tree, source)
     # Depth and node types, walked with an explicit stack (never recursion on user input).
     statements = 0
     stack: list[tuple[ast.AST, int, ast.AST | None]] = [(tree, 0, None)]
@@ -91,6 +93,40 @@ def parse_program(source: str, limits: Limits = LIMITS) -> ast.Module:
         children = list(ast.iter_child_nodes(node))
         stack.extend((child, depth + 1, node) for child in reversed(children))  # source order
     return tree
+
+
+def _identifiers(node: ast.AST) -> list[tuple[str, int]]:
+    """The names written at `node`, each with the UTF-8 byte offset where it starts."""
+    if isinstance(node, ast.Name):
+        return [(node.id, node.col_offset)]
+    if isinstance(node, ast.Attribute) and node.end_col_offset is not None:
+        return [(node.attr, node.end_col_offset - len(node.attr.encode()))]
+    if isinstance(node, ast.keyword) and node.arg is not None:
+        return [(node.arg, node.col_offset)]
+    return []
+
+
+def _check_identifiers(tree: ast.Module, source: str) -> None:
+    """Refuse a name with a character outside ASCII before anything else: `tоrch` with a
+    Cyrillic о looks like `torch` but is an unknown name, and saying so beats any later
+    complaint about what follows it. (ast.walk is iterative: no recursion on user input.)"""
+    lines = source.splitlines()
+    for node in ast.walk(tree):
+        for name, start in _identifiers(node):
+            if name.isascii():
+                continue
+            index = next(i for i, char in enumerate(name) if not char.isascii())
+            char, line = name[index], getattr(node, "end_lineno", None)
+            text = lines[line - 1] if line and line <= len(lines) else ""
+            column = len(text.encode()[:start].decode(errors="ignore")) + index + 1
+            what = unicodedata.name(char, "an unnamed character")
+            raise ExpressionError(
+                f"`{name}` is not a name this language knows: its character {index + 1}, "
+                f"`{char}` ({what}, U+{ord(char):04X}), is not a plain Latin letter, though it "
+                "may look like one. Retype the name with the letters a-z, digits and `_`.",
+                line,
+                column if text else None,
+            )
 
 
 def _check_node(node: ast.AST, parent: ast.AST | None, limits: Limits) -> None:

@@ -13,6 +13,7 @@ The nn.Module graphs (modules.py, module_view.py, module_code.py) and the page's
 from core.graph.dot import Drawing, draw, legend_dot, to_dot
 from core.graph.formatting import format_tensor, holds_grad
 from core.graph.gradcheck import GradientCheck, finite_difference_check
+from core.graph.layout import LAYOUT_BUDGET, fit_layout, layout_weight
 from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode, Step
 from core.graph.nodes import backward_order
 from core.graph.palette import ACTIVE, DONE, KINDS
@@ -24,6 +25,7 @@ __all__ = [
     "ACTIVE",
     "DONE",
     "KINDS",
+    "LAYOUT_BUDGET",
     "MAX_NODES",
     "RULES",
     "SMALL",
@@ -36,6 +38,8 @@ __all__ = [
     "Step",
     "backward_order",
     "collapse",
+    "fit_layout",
+    "layout_weight",
     "draw",
     "finite_difference_check",
     "format_tensor",

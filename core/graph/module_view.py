@@ -1,7 +1,7 @@
 """What the page draws of a module graph: every backward function, or one box per layer or block.
 
-The autograd page draws a model's loss graph in full while it fits under the node cap; past the
-cap (or when asked to), each layer becomes one box, or each block of layers when that is still
+The autograd page draws a model's loss graph in full while it fits under the node cap and the
+browser's layout budget (core.graph.layout); past either (or when asked to), each layer becomes one box, or each block of layers when that is still
 too many. `view_module_graph` makes that decision; the page only says what it shows.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.graph.layout import LAYOUT_BUDGET, fit_layout, layout_weight
 from core.graph.model import Graph
 from core.graph.modules import ModuleGraph
 from core.graph.walk import collapse, trace
@@ -24,6 +25,7 @@ class ModuleView:
     unit: str = ""  # what one box is when collapsed: "layer" or "block of layers" ("" if not)
     full_nodes: int = 0  # nodes in the full graph, when collapsed
     over_cap: bool = False  # collapsed because the full graph has more nodes than the cap
+    over_layout: bool = False  # collapsed because the browser could not lay it out in ~1 s
 
     @property
     def collapsed(self) -> bool:
@@ -55,7 +57,8 @@ def view_module_graph(
     or `every_function` is False, draw it collapsed per layer or block instead, if that fits;
     otherwise the (cut) trace is drawn."""
     traced = trace(graph.loss, graph.names, graph.backward, show_saved, max_nodes, values=values)
-    if not traced.truncated and every_function:
+    too_heavy = not traced.truncated and layout_weight(traced) > LAYOUT_BUDGET
+    if not traced.truncated and every_function and not too_heavy:
         return ModuleView(traced)
     whole = (
         traced
@@ -70,7 +73,15 @@ def view_module_graph(
         )
     )
     collapsed = collapse_module_graph(graph, whole, max_nodes)
-    if collapsed is None:
-        return ModuleView(traced)
+    if collapsed is None:  # no grouping fits: the trace, cut to what the browser lays out
+        cut = traced if layout_weight(traced) <= LAYOUT_BUDGET else None
+        if cut is None:
+            cut = fit_layout(
+                lambda cap: trace(
+                    graph.loss, graph.names, graph.backward, show_saved, cap, values=values
+                ),
+                max_nodes,
+            )[0]
+        return ModuleView(cut)
     picture, unit = collapsed
-    return ModuleView(picture, unit, whole.total_nodes, traced.truncated)
+    return ModuleView(picture, unit, whole.total_nodes, traced.truncated, too_heavy)

@@ -10,7 +10,7 @@ import re
 
 import torch
 
-from core.images import PictureTooLarge, Undecodable
+from core.images import ImageError, PictureTooLarge, Undecodable, decoded_size
 from core.signs.dataset import (
     CLASS_NAMES,
     MAX_IMAGES,
@@ -20,7 +20,12 @@ from core.signs.dataset import (
     SignsDataset,
 )
 from core.signs.entries import _Entry, _is_junk, _parts, _show, _Unreadable
-from core.signs.pictures import decode_signs_image
+from core.signs.pictures import (
+    JPEG_DRAFT,
+    MAX_PICTURE_PIXELS,
+    MAX_UPLOAD_PIXELS,
+    decode_signs_image,
+)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 SPLIT_DIRS = {"train_signs": "train", "test_signs": "test", "dev_signs": "val", "val_signs": "val"}
@@ -35,7 +40,7 @@ Located = tuple[str, list[str], _Entry]  # (split, name parts, entry)
 def _decode_image(blob: bytes) -> torch.Tensor:
     """JPEG/PNG bytes -> uint8 (3, 64, 64), or _Unreadable saying why not."""
     try:
-        return decode_signs_image(blob)
+        return decode_signs_image(blob, max_pixels=MAX_PICTURE_PIXELS)
     except PictureTooLarge as error:
         raise _Unreadable(f"{error.width}x{error.height} pixels is too large") from None
     except Undecodable as error:
@@ -119,14 +124,22 @@ def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str]
     return images, notes, _class_names(entries, root, label)
 
 
-def _decode_all(images: list[Located], n_classes: int = NUM_CLASSES) -> tuple[dict, list[str]]:
-    """Decode the labelled images per split: ({split: (pictures, labels)}, notes on skips)."""
+def _decode_all(
+    images: list[Located], label: str, n_classes: int = NUM_CLASSES
+) -> tuple[dict, list[str]]:
+    """Decode the labelled images per split: ({split: (pictures, labels)}, notes on skips).
+
+    Every picture's header is read first (nothing decoded): pictures over MAX_PICTURE_PIXELS
+    are skipped, and an upload whose pictures would decode to more than MAX_UPLOAD_PIXELS in
+    all is refused before any of them is decoded.
+    """
     found: dict[str, tuple[list[torch.Tensor], list[int]]] = {
         "train": ([], []),
         "test": ([], []),
         "val": ([], []),
     }
     unlabelled, out_of_range, broken = [], [], []
+    admitted, total = [], 0  # (split, label, entry) whose headers fit, and their decoded pixels
     for split, parts, entry in sorted(images, key=lambda item: item[2].name):
         match = _LABEL_RE.match(parts[-1])
         if not match:
@@ -136,6 +149,30 @@ def _decode_all(images: list[Located], n_classes: int = NUM_CLASSES) -> tuple[di
         if number >= n_classes:
             out_of_range.append(entry.name)
             continue
+        try:
+            width, height = decoded_size(entry.read(), draft=JPEG_DRAFT)
+        except _Unreadable as why:
+            broken.append(f"{entry.name} ({why})")
+            continue
+        except PictureTooLarge as error:
+            broken.append(f"{entry.name} ({error.width}x{error.height} pixels is too large)")
+            continue
+        except ImageError as error:
+            broken.append(f"{entry.name} ({getattr(error, 'reason', 'unreadable')})")
+            continue
+        if width * height > MAX_PICTURE_PIXELS:
+            broken.append(f"{entry.name} ({width}x{height} pixels is too large)")
+            continue
+        admitted.append((split, number, entry))
+        total += width * height
+    if total > MAX_UPLOAD_PIXELS:
+        raise SignsDataError(
+            f"The {len(admitted):,} pictures in {label} would decode to {total / 1e6:,.0f} million "
+            f"pixels; at most {MAX_UPLOAD_PIXELS / 1e6:,.0f} million are decoded per upload, and "
+            "nothing was decoded. Resize the pictures (64x64 is what the model sees) and upload "
+            "them again."
+        )
+    for split, number, entry in admitted:
         try:
             picture = _decode_image(entry.read())
         except _Unreadable as why:
@@ -167,7 +204,7 @@ def _decode_all(images: list[Located], n_classes: int = NUM_CLASSES) -> tuple[di
 def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
     """Decode the train_signs/ / test_signs/ (/ dev_signs/) JPEGs among `entries`."""
     images, notes, classes = _locate(entries, label)
-    found, skipped = _decode_all(images, len(classes))
+    found, skipped = _decode_all(images, label, len(classes))
     notes += skipped
     datasets = {}
     for split, (pictures, split_labels) in found.items():

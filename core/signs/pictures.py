@@ -11,18 +11,25 @@ from core.images import MAX_PIXELS, MAX_UPLOAD_BYTES, ImageError, PictureTooLarg
 from core.signs.config import ClassifierError
 from core.signs.dataset import IMAGE_SIZE
 
+# What one upload of SIGNS pictures may cost to decode, checked from the headers before any
+# picture is decoded (pixels as decoded: a JPEG at its draft size, see decode_signs_image).
+MAX_PICTURE_PIXELS = 4096 * 4096  # one picture: 16.8 M pixels (a 12 MP phone JPEG drafts to 0.2 M)
+MAX_UPLOAD_PIXELS = 400_000_000  # all pictures of one upload together (~1.2 GB of RGB)
+JPEG_DRAFT = (4 * IMAGE_SIZE, 4 * IMAGE_SIZE)  # libjpeg's reduced decode stays at least 256 px
 
-def decode_signs_image(blob: bytes, jpeg_draft: bool = True) -> torch.Tensor:
+
+def decode_signs_image(
+    blob: bytes, jpeg_draft: bool = True, max_pixels: int | None = None
+) -> torch.Tensor:
     """JPEG/PNG bytes -> uint8 (3, 64, 64), resized bilinearly as build_dataset.py does.
 
     With `jpeg_draft`, libjpeg decodes a large JPEG at 1/2..1/8 size (still >= 256 px) before
-    the resize: many times faster on phone photos, the same picture at 64x64. Raises the
-    ImageError subclasses of core.images.open_picture.
+    the resize: many times faster on phone photos, the same picture at 64x64. `max_pixels`
+    caps the decoded size (default core.images.MAX_PIXELS). Raises the ImageError subclasses
+    of core.images.open_picture.
     """
-    with open_picture(blob) as picture:
-        width, height = picture.size
-        if jpeg_draft and picture.format == "JPEG" and min(width, height) > 4 * IMAGE_SIZE:
-            picture.draft("RGB", (4 * IMAGE_SIZE, 4 * IMAGE_SIZE))
+    draft = JPEG_DRAFT if jpeg_draft else None
+    with open_picture(blob, max_pixels=max_pixels, draft=draft) as picture:
         picture = picture.convert("RGB").resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
         array = np.asarray(picture, dtype=np.uint8)
     return torch.from_numpy(array.copy()).permute(2, 0, 1)  # (3, 64, 64)

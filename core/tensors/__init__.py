@@ -30,6 +30,7 @@ from core.tensors.spec import (
     DTYPES,
     MAX_DIMS,
     MAX_ELEMENTS,
+    MAX_PIPELINE_BYTES,
     MAX_TEXT,
     REDUCTIONS,
     STEP_OPS,
@@ -37,7 +38,13 @@ from core.tensors.spec import (
     Step,
     TensorSpec,
 )
-from core.tensors.steps import Stage, apply_step, broadcast_report, shares_storage
+from core.tensors.steps import (
+    Stage,
+    apply_step,
+    broadcast_report,
+    predicted_bytes,
+    shares_storage,
+)
 
 __all__ = [
     "ARITHMETIC",
@@ -45,6 +52,7 @@ __all__ = [
     "DTYPES",
     "MAX_DIMS",
     "MAX_ELEMENTS",
+    "MAX_PIPELINE_BYTES",
     "MAX_TEXT",
     "PRESETS",
     "REDUCTIONS",
@@ -55,6 +63,7 @@ __all__ = [
     "Step",
     "TensorSpec",
     "apply_step",
+    "predicted_bytes",
     "numpy_bridge",
     "as_image",
     "broadcast_report",

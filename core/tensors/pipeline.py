@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from core.tensors.build import build_code, build_tensor
-from core.tensors.spec import MAX_TEXT, STEP_OPS, InspectorError, Step, TensorSpec
-from core.tensors.steps import Stage, apply_step
+from core.tensors.spec import (
+    MAX_PIPELINE_BYTES,
+    MAX_TEXT,
+    STEP_OPS,
+    InspectorError,
+    Step,
+    TensorSpec,
+)
+from core.tensors.steps import Stage, apply_step, predicted_bytes
 from core.validation import require
 
 
@@ -18,20 +26,54 @@ class PipelineResult:
     stages: list[Stage] = field(default_factory=list)
     error: str = ""  # the sentence for the step that failed; later steps were not run
     failed_step: int | None = None
+    allocated: int = 0  # bytes of new memory all stages took together (views cost nothing)
 
 
-def run_pipeline(spec: TensorSpec, steps: list[Step] | tuple[Step, ...]) -> PipelineResult:
-    """Build the tensor, then apply each step; stop at the first step PyTorch refuses."""
+def _megabytes(count: int) -> str:
+    return f"{count / 2**20:,.0f} MB" if count >= 2**20 else f"{count / 2**10:,.0f} kB"
+
+
+def run_pipeline(
+    spec: TensorSpec,
+    steps: list[Step] | tuple[Step, ...],
+    keep: Collection[int] | None = None,
+    budget: int = MAX_PIPELINE_BYTES,
+) -> PipelineResult:
+    """Build the tensor, then apply each step; stop at the first step PyTorch refuses, or the
+    first that would take the new memory of all stages together past `budget` bytes (refused
+    from its predicted size, before anything is allocated).
+
+    `keep`: the stage numbers (0 = the built tensor) whose tensors the caller shows; the others
+    are let go as soon as the next step has run (their `tensor` is None), except the last two.
+    None keeps every stage's tensor.
+    """
     result = PipelineResult()
-    tensor = build_tensor(spec)
+    tensor = build_tensor(spec)  # at most MAX_ELEMENTS elements: always within the budget
+    result.allocated = tensor.untyped_storage().nbytes()
     result.stages.append(Stage(tensor, build_code(spec)))
     for number, step in enumerate(steps, start=1):
+        previous = result.stages[-1].tensor
+        cost = predicted_bytes(previous, step)
+        if result.allocated + cost > budget:
+            result.error = (
+                f"This step would allocate {_megabytes(cost)} for its result, taking the "
+                f"pipeline to {_megabytes(result.allocated + cost)}; the inspector keeps at most "
+                f"{_megabytes(budget)} across all the stages of a pipeline. Views (view, "
+                "transpose, permute, slice, squeeze, unsqueeze) cost nothing: use them, drop "
+                "some copying steps, or start from a smaller tensor."
+            )
+            result.failed_step = number
+            break
         try:
-            stage = apply_step(result.stages[-1].tensor, step)
+            stage = apply_step(previous, step)
         except InspectorError as exc:
             result.error, result.failed_step = str(exc), number
             break
+        result.allocated += cost
         result.stages.append(stage)
+        older = len(result.stages) - 3  # the last two stay: either may be the one shown
+        if keep is not None and older >= 0 and older not in keep:
+            result.stages[older].tensor = None
     return result
 
 

@@ -12,6 +12,7 @@ from core.validation import require
 MAX_ELEMENTS = 2**24  # the largest tensor the inspector builds (64 MB of float32)
 MAX_TEXT = 20_000  # characters in a typed list of values, shape or slice
 MAX_DIMS = 4  # the inspector shows tensors up to 4-D
+MAX_PIPELINE_BYTES = 256 * 2**20  # new memory of all stages of one pipeline together (per session)
 
 DTYPES = {
     "float16": torch.float16,

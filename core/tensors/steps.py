@@ -26,7 +26,7 @@ from core.validation import require
 class Stage:
     """The tensor after one step, with the line of PyTorch that made it."""
 
-    tensor: torch.Tensor
+    tensor: torch.Tensor | None  # None once the pipeline let it go (a stage the page hides)
     code: str
     note: str = ""
     shares_storage: bool | None = None  # with the stage before; None for the first
@@ -72,6 +72,22 @@ def _operand(text: str, like: torch.Tensor) -> torch.Tensor | float:
         return values
     dtype = like.dtype if like.dtype != torch.bool else torch.float32
     return torch.tensor(values, dtype=dtype, device=like.device)
+
+
+def predicted_bytes(tensor: torch.Tensor, step: Step) -> int:
+    """Bytes of new memory `apply_step(tensor, step)` allocates for its result: 0 for a view or
+    an in-place step, else the result's size. Worked out by running the step on a "meta" tensor
+    of the same shape, strides and dtype, which has no memory: nothing is allocated. A step that
+    fails there is charged the size of `tensor` (it fails for real too, with its sentence)."""
+    meta = torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
+    try:
+        with torch.no_grad():
+            out = _transform(meta, step)[0]
+    except Exception:  # noqa: BLE001 - the real step reports its own error; charge conservatively
+        return tensor.numel() * tensor.element_size()
+    if out is meta or out._is_view():
+        return 0
+    return out.numel() * out.element_size()
 
 
 def apply_step(tensor: torch.Tensor, step: Step) -> Stage:

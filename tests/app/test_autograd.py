@@ -214,3 +214,31 @@ def test_hostile_link_settings_are_refused_with_sentences():
     warnings = " ".join(w.value for w in at.warning)
     assert "ag_module_layers" in warnings and "ag_mode" in warnings and "ag_cap" in warnings
     assert at.error and "Imports are not part of this language" in at.error[0].value
+
+
+def test_a_look_alike_letter_and_an_overflow_get_sentences(page):
+    at = page
+    at.text_area(key="ag_source").input("y = t\u043erch.ones(3)").run()  # Cyrillic о
+    assert not at.exception and "`t\u043erch` is not a name" in at.error[0].value
+    assert "CYRILLIC SMALL LETTER O" in at.error[0].value
+    at.text_area(key="ag_source").input("y = torch.tensor([1e308]) * 10").run()
+    assert not at.exception and not at.error
+    assert any("overflows" in w.value and "3.4e+38" in w.value for w in at.warning)
+    at.button(key="ag_preset_add").click().run()
+    assert not any("overflows" in w.value for w in at.warning)
+
+
+def test_a_tangled_graph_is_cut_to_what_the_browser_lays_out(page):
+    from bench.graph_layout import tangle_program
+
+    at = page
+    at.number_input(key="ag_cap").set_value(400).run()
+    at.text_area(key="ag_source").input(tangle_program(130)).run()
+    assert not at.exception and not at.error
+    warning = " ".join(w.value for w in at.warning)
+    assert "more than your browser can lay out in about a second" in warning
+    nodes = _graph(at).count("label=")
+    assert 20 < nodes < 250, nodes  # the cap of 400 would draw them all
+    at.number_input(key="ag_cap").set_value(150).run()
+    at.button(key="ag_preset_add").click().run()
+    assert not any("lay out" in w.value for w in at.warning)

@@ -60,3 +60,19 @@ def test_signs_link_restores_its_settings_and_regenerate_draws_new_hands():
     at.button(key="signs_regenerate").click().run()
     assert not at.exception
     assert at.number_input(key="signs_data_seed").value == 1
+
+
+def test_an_old_link_with_a_sid_is_ignored_and_no_address_names_a_session():
+    from core.serving.session_store import SessionStore
+
+    at = open_with("app_pages/sin_fit.py", {"sid": SessionStore.new_sid(), "fit_lr": "0.01"})
+    assert "sid" not in at.query_params and at.query_params["fit_lr"] == "0.01"
+    link = at.sidebar.code[-1].value
+    assert "sid=" not in link and "fit_lr=0.01" in link
+    # The browser is remembered by a cookie that only this site's pages send back.
+    key = at.session_state["_browser"]
+    scripts = [element.proto.body for element in at.get("html")]
+    assert any(
+        f"torch_playground_browser={key};" in body and "SameSite=Strict" in body for body in scripts
+    )
+    assert key not in " ".join(str(v) for v in at.query_params.values())

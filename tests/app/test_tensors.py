@@ -182,3 +182,32 @@ def test_nonsense_link_settings_get_a_sentence(open_page):
         "tns_constructor" in warnings and "tns_end" in warnings and "could not be read" in warnings
     )
     assert "x = torch.arange(0.0, 12.0, 1.0, dtype=torch.float32)" in codes(at)
+
+
+def test_the_issues_shared_link_stops_at_the_memory_budget():
+    from streamlit.testing.v1 import AppTest
+
+    from core.tensors import Step, steps_to_text
+    from tests.app.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(
+        {
+            "tns_constructor": "zeros",
+            "tns_shape": "4096, 4096",
+            "tns_pipe": steps_to_text([Step("arithmetic", "1", name="+")] * 50),
+        }
+    )
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "Step 4 cannot run" in errors(at) and "at most 256 MB" in errors(at)
+    assert len([c for c in codes(at) if c == "x = x + 1"]) == 3
+
+
+def test_an_overflow_to_inf_gets_a_sentence(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="tns_constructor").set_value("tensor").run()
+    at.text_area(key="tns_values").input("[1e308, 1.0]").run()
+    assert not at.exception
+    assert any("overflows" in w.value and "float32" in w.value for w in at.warning)

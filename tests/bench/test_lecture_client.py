@@ -59,3 +59,20 @@ def test_two_sessions_take_a_short_tour_without_cross_talk():
     assert result["cross_talk"] == 0, problems
     assert result["interactions"] >= 2 * 9
     assert result["max_rss_mb"] > 0
+
+
+def test_twins_share_a_seed_and_are_not_counted_as_cross_talk():
+    from bench.lecture import Hall, same_seed_report, twin_seed
+
+    options = Options(sessions=3)
+    assert twin_seed(1, options) == seat_number(0) != seat_number(1)
+    assert twin_seed(2, options) == seat_number(2)
+    assert twin_seed(1, Options(sessions=3, twins=False)) == seat_number(1)
+    hall = Hall(options)
+    same = {"sin fit: Loss now": "8.8", "SIGNS: Test accuracy": "50.0%", "SIGNS: Test loss": "1.2"}
+    hall.results = {0: dict(same), 1: dict(same)}
+    assert same_seed_report(hall)["same_seed_identical"] is True
+    hall.results[1]["SIGNS: Test accuracy"] = "45.0%"
+    assert same_seed_report(hall)["same_seed_identical"] is False
+    hall.results.pop(1)
+    assert same_seed_report(hall)["same_seed_identical"] is None

@@ -580,3 +580,45 @@ def test_random_token_programs_raise_only_expression_errors(prefix, tokens):
 def test_random_text_raises_only_expression_errors(text):
     with contextlib.suppress(ExpressionError):
         run_program(text, limits=Limits(max_seconds=1.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Look-alike letters and overflow get sentences
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, name, column",
+    [
+        ("y = t\u043erch.ones(3)", "t\u043erch", 6),  # Cyrillic о in the module name
+        ("y = torch.\u043enes(3)", "\u043enes", 11),  # ... in the function name
+        ("x\u0430 = 1", "x\u0430", 2),  # Cyrillic а in a variable name
+        ("y = torch.ones(3, dtyp\u0435=torch.float64)", "dtyp\u0435", 23),  # in a keyword
+    ],
+)
+def test_a_look_alike_letter_is_named_not_blamed_on_what_follows(source, name, column):
+    with pytest.raises(ExpressionError) as caught:
+        run_program(source)
+    error = caught.value
+    assert f"`{name}` is not a name this language knows" in error.sentence
+    assert "CYRILLIC SMALL LETTER" in error.sentence and "is not allowed" not in error.sentence
+    assert (error.line, error.column) == (1, column)
+    assert source[error.column - 1] not in "abcdefghijklmnopqrstuvwxyz"  # points at the letter
+
+
+def test_overflow_to_inf_gets_a_sentence_with_the_dtype_range():
+    from core.messages import non_finite_note
+
+    program = run_program("y = torch.tensor([1e308]) * 10")
+    expected = torch.tensor([1e308]) * 10  # torch itself: inf in float32
+    assert torch.isinf(expected).all() and torch.equal(program.variables["y"], expected)
+    note = non_finite_note("y", program.variables["y"])
+    assert "overflows" in note and f"{torch.finfo(torch.float32).max:.3g}" in note
+    assert "float64" in note
+    wide = non_finite_note("z", torch.tensor([1e308], dtype=torch.float64) * 10)
+    assert f"{torch.finfo(torch.float64).max:.3g}" in wide and "Use float64" not in wide
+    assert "nan" in non_finite_note("n", torch.zeros(1) / 0)
+    assert (
+        non_finite_note("ok", torch.ones(3)) == ""
+        and non_finite_note("i", torch.ones(2, dtype=torch.int64)) == ""
+    )

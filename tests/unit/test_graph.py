@@ -440,3 +440,39 @@ def test_random_programs_graphs_and_gradients_match_torch(source):
             atol=1e-5,
         )
         assert check.ok
+
+
+# ---- what the browser can lay out ---------------------------------------------------------------
+
+
+def _loss_graph(source: str, cap: int):
+    program = run_program(source)
+    return lambda nodes=cap: trace(
+        program.variables["loss"], program.named_tensors(), max_nodes=nodes
+    )
+
+
+def test_layout_weight_counts_nodes_and_the_ranks_long_edges_cross():
+    from core.graph import layout_weight
+
+    chain = _loss_graph("x = torch.ones(3, requires_grad=True)\ny = x * 2\nloss = y.sum()", 50)()
+    assert layout_weight(chain) == len(chain.nodes)  # every edge joins neighbouring ranks
+    # x feeds the first and the last line: that edge jumps over the ranks in between.
+    lines = ["x = torch.ones(3, requires_grad=True)", "y = x * 2"]
+    lines += ["y = y * 2"] * 10 + ["loss = (y + x).sum()"]
+    jump = _loss_graph("\n".join(lines), 100)()
+    assert layout_weight(jump) > len(jump.nodes) + 5
+
+
+def test_a_tangled_program_is_cut_to_the_layout_budget_and_a_long_chain_is_not():
+    from bench.graph_layout import mesh_program, tangle_program
+    from core.graph import LAYOUT_BUDGET, fit_layout, layout_weight
+
+    mesh = _loss_graph(mesh_program(130), 400)
+    graph, cut = fit_layout(mesh, 400)
+    assert not cut and not graph.truncated and len(graph.nodes) > 300  # a long mesh is fine
+    tangle = _loss_graph(tangle_program(130), 400)
+    assert layout_weight(tangle()) > 10 * LAYOUT_BUDGET  # took Chromium minutes (bench)
+    graph, cut = fit_layout(tangle, 400)
+    assert cut and graph.truncated and layout_weight(graph) <= LAYOUT_BUDGET
+    assert layout_weight(tangle(graph.max_nodes + 1)) > LAYOUT_BUDGET  # the largest that fits

@@ -441,3 +441,65 @@ def test_png_header_claiming_huge_size_is_skipped_before_decoding():
     files["train_signs/1_IMG_778.png"] = png + b"\0" * 20
     data = load_signs_bytes(zip_bytes(files), "huge.zip")
     assert len(data.train) == 12 and "could not be decoded" in " ".join(data.warnings)
+
+
+# ---- big pictures refused from their headers, before any decoding -----------------------------
+
+
+def _spy_on_decoding(monkeypatch) -> list:
+    """Record every real decode: PIL's ImageFile.load and the SIGNS decoder itself."""
+    from PIL import ImageFile
+
+    from core.signs import folders
+
+    calls = []
+    real_load, real_decode = ImageFile.ImageFile.load, folders.decode_signs_image
+
+    def load(self, *args, **kwargs):
+        calls.append(("load", self.size))
+        return real_load(self, *args, **kwargs)
+
+    def decode(*args, **kwargs):
+        calls.append(("decode_signs_image",))
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    monkeypatch.setattr(folders, "decode_signs_image", decode)
+    return calls
+
+
+def _big_png_zip(side: int, count: int = 60) -> bytes:
+    picture = png_bytes(side, side)  # one real PNG, repeated under many names
+    files = {f"train_signs/{i % 6}_IMG_{i}.png": picture for i in range(count)}
+    files.update({f"test_signs/{i % 6}_IMG_{1000 + i}.png": picture for i in range(6)})
+    return zip_bytes(files)
+
+
+def test_a_zip_of_huge_pngs_is_refused_from_the_headers_without_decoding(monkeypatch):
+    from core.signs.pictures import MAX_PICTURE_PIXELS
+
+    data = _big_png_zip(6000)  # the issue's upload: 60 PNGs of 6000x6000 in a few MB
+    assert len(data) < 4 * 2**20 and MAX_PICTURE_PIXELS < 6000 * 6000
+    calls = _spy_on_decoding(monkeypatch)
+    with pytest.raises(SignsDataError, match="6000x6000 pixels is too large"):
+        load_signs_bytes(data, "huge.zip")
+    assert calls == []
+
+
+def test_an_upload_over_the_total_pixel_budget_is_refused_before_any_decoding(monkeypatch):
+    from core.signs.pictures import MAX_PICTURE_PIXELS, MAX_UPLOAD_PIXELS
+
+    side = 3000  # each picture under the per-picture cap, all 66 together over the budget
+    assert side * side <= MAX_PICTURE_PIXELS and 66 * side * side > MAX_UPLOAD_PIXELS
+    data = _big_png_zip(side)
+    calls = _spy_on_decoding(monkeypatch)
+    with pytest.raises(SignsDataError, match="nothing was decoded"):
+        load_signs_bytes(data, "big.zip")
+    assert calls == []
+
+
+def test_pictures_within_the_budget_are_still_decoded(monkeypatch):
+    calls = _spy_on_decoding(monkeypatch)
+    data = load_signs_bytes(zip_bytes(signs_files()), "small.zip")
+    assert len(data.train) == 12 and len(data.test) == 6
+    assert sum(1 for call in calls if call[0] == "decode_signs_image") == 18

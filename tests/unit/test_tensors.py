@@ -262,3 +262,77 @@ def test_as_image_matches_manual_conversion():
     assert image.shape == (5, 7, 3)
     assert np.array_equal(image, (x.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
     assert as_image(torch.rand(4, 5, 7)) is None
+
+
+# ---- the pipeline's memory budget --------------------------------------------------------------
+
+BASE = torch.arange(24.0).reshape(2, 3, 4)
+SIZE_CASES = [  # (the tensor, a step); every step kind, as views and as copies
+    (BASE, Step("view", "6, 4")),
+    (BASE, Step("reshape", "4, 6")),  # contiguous: a view
+    (BASE.transpose(0, 2), Step("reshape", "24")),  # not viewable: a copy
+    (BASE, Step("transpose", "0, 2")),
+    (BASE, Step("permute", "2, 0, 1")),
+    (BASE, Step("unsqueeze", dim=1)),
+    (BASE.unsqueeze(0), Step("squeeze")),
+    (BASE.unsqueeze(2), Step("squeeze", dim=2)),
+    (BASE, Step("slice", "[:, 1:3]")),
+    (BASE, Step("slice", "[1, ::2, -1]")),
+    (BASE, Step("contiguous")),  # already contiguous: the same tensor
+    (BASE.transpose(1, 2), Step("contiguous")),  # a copy
+    (BASE, Step("to", "float32")),  # the same dtype: the same tensor
+    (BASE, Step("to", "float64")),
+    (BASE.transpose(0, 1), Step("to", "float16")),
+    (BASE, Step("arithmetic", "2", name="*")),
+    (BASE, Step("arithmetic", "[10, 20, 30, 40]", name="+")),
+    (BASE, Step("arithmetic", "[[1], [2], [3]]", name="-")),
+    (BASE[:, :1], Step("arithmetic", "[1, 2, 3, 4]", name="+")),  # broadcast grows the result
+    (BASE.clone(), Step("arithmetic", "3", name="+", inplace=True)),
+    (BASE.to(torch.int64), Step("arithmetic", "2", name="/")),  # int / int -> float32
+    (BASE, Step("reduce", name="sum")),
+    (BASE, Step("reduce", name="mean", dim=1, keepdim=True)),
+    (BASE, Step("reduce", name="max", dim=2)),
+    (BASE, Step("reduce", name="argmax", dim=0)),
+    (BASE.to(torch.float64), Step("reduce", name="std", dim=-1)),
+]
+
+
+def test_every_step_kind_is_covered_by_the_size_cases():
+    from core.tensors import STEP_OPS
+
+    assert {step.op for _, step in SIZE_CASES} == set(STEP_OPS)
+
+
+@pytest.mark.parametrize("tensor, step", SIZE_CASES, ids=lambda v: getattr(v, "op", ""))
+def test_predicted_bytes_match_the_memory_torch_really_allocates(tensor, step):
+    from core.tensors import predicted_bytes
+
+    predicted = predicted_bytes(tensor, step)
+    out = apply_step(tensor, step).tensor
+    new = 0 if shares_storage(out, tensor) else out.untyped_storage().nbytes()
+    assert predicted == new
+
+
+def test_the_issues_link_is_refused_at_the_budget_before_allocating(monkeypatch):
+    from core.tensors import MAX_PIPELINE_BYTES, pipeline
+
+    calls = []
+    real = pipeline.apply_step
+    monkeypatch.setattr(pipeline, "apply_step", lambda t, s: calls.append(s) or real(t, s))
+    spec = TensorSpec("zeros", shape=(4096, 4096))  # 64 MB of float32
+    steps = [Step("arithmetic", "1", name="+")] * 50  # 50 copies of 64 MB: 3.2 GB
+    result = run_pipeline(spec, steps, keep={0})
+    per_copy = 4096 * 4096 * 4
+    assert result.failed_step == len(calls) + 1 == MAX_PIPELINE_BYTES // per_copy
+    assert "256 MB across all the stages" in result.error
+    assert result.allocated == MAX_PIPELINE_BYTES and len(result.stages) == len(calls) + 1
+    # Only the stages the page shows (here the first) and the last two keep their tensors.
+    assert [stage.tensor is not None for stage in result.stages] == [True, False, True, True]
+    assert torch.equal(result.stages[-1].tensor[:2, :2], torch.full((2, 2), 3.0))
+
+
+def test_views_cost_nothing_so_a_long_pipeline_of_views_runs():
+    steps = [Step("transpose", "0, 1"), Step("unsqueeze", dim=0), Step("squeeze", dim=0)] * 16
+    result = run_pipeline(TensorSpec("zeros", shape=(4096, 4096)), steps)
+    assert not result.error and len(result.stages) == 49
+    assert result.allocated == 4096 * 4096 * 4

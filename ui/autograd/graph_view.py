@@ -40,9 +40,19 @@ def choose_root(program: Program) -> tuple[str, torch.Tensor] | None:
     return label, tensors.get(label, default)
 
 
-def draw_graph(graph: Graph, options: dict) -> None:
-    """The graph (with the step-through slider when a backward() was recorded) and legend."""
-    if graph.truncated:
+def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> None:
+    """The graph (with the step-through slider when a backward() was recorded) and legend.
+    `cut_for_browser`: fewer nodes than the cap are drawn, since the browser could not lay the
+    graph out quickly (core.graph.fit_layout)."""
+    if cut_for_browser:
+        st.warning(
+            f"This graph has {graph.total_nodes} nodes, with many edges reaching far back: more "
+            "than your browser can lay out in about a second. Only the "
+            f"{graph.max_nodes} nodes nearest the output are drawn (the rest are summed up "
+            "in the dashed box). Draw an earlier tensor, or reuse fewer old results per line.",
+            icon="✂️",
+        )
+    elif graph.truncated:
         st.warning(
             f"This graph has {graph.total_nodes} nodes; only the {graph.max_nodes} nearest the "
             "output are drawn (the rest are summed up in the dashed box). Raise the node cap, or "

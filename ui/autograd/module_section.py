@@ -93,6 +93,9 @@ def module_section(options: dict) -> None:
 def _say_collapsed(view: ModuleView, cap: int) -> None:
     why = f"more than the cap of {cap}" if view.over_cap else "too many to read at once"
     more = "Raise the node cap" if view.over_cap else "Switch on “Every backward function”"
+    if view.over_layout:
+        why = "more than your browser can lay out in about a second"
+        more = "Use fewer layers"
     st.info(
         f"The full graph has {view.full_nodes} nodes, {why}, so each {view.unit} is "
         f"drawn as one purple box. {more} to see every backward function and step "

@@ -8,6 +8,7 @@ import torch
 
 from core.expressions import ExpressionError, Program, check_gradients
 from core.graph import GradientCheck, format_tensor, holds_grad
+from core.messages import non_finite_note
 
 
 def variables_table(program: Program) -> None:
@@ -46,6 +47,10 @@ def variables_table(program: Program) -> None:
         st.caption("The program assigned no variables yet.")
         return
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for name, value in program.variables.items():
+        note = non_finite_note(name, value)
+        if note:
+            st.warning(note, icon="♾️")
 
 
 def checks_table(checks: list[GradientCheck]) -> None:
