@@ -6,6 +6,7 @@ page without this file (no sidebar, no page config)."""
 
 import streamlit as st
 
+from ui.accessibility import page_css
 from ui.classroom import lecturer_mode, remember_session, restore_session
 from ui.sidebar import show_sidebar
 from ui.streamlit_fixes import apply as apply_streamlit_fixes
@@ -24,6 +25,7 @@ navigation = st.navigation(
     ]
 )
 restore_session()
+page_css()
 show_sidebar()
 lecturer_mode()
 navigation.run()

@@ -89,4 +89,4 @@ with variables_tab:
 with check_tab:
     tables.gradient_check(program)
 with code_tab:
-    st.code(to_pytorch_code(program, seed=int(seed)), language="python")
+    st.code(to_pytorch_code(program, seed=int(seed)), language="python", wrap_lines=True)

@@ -165,7 +165,7 @@ with tab_model:
     model_table.model_summary(model_name)
     pictures.augmented_batch(data.train_images, data.train_labels, config)
     with st.expander("Show code"):
-        st.code(training_snippet(config), language="python")
+        st.code(training_snippet(config), language="python", wrap_lines=True)
 
 
 with tab_train:

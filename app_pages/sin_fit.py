@@ -65,14 +65,16 @@ elif state.fit_trainer.config != config:
         st.info("The settings changed, so the run stopped and a fresh one is ready.")
     new_trainer()
 
+# Train and Stop are never disabled: a disabled button drops the keyboard focus to the page, so
+# a keyboard user who pressed one would have to find the other from the top again.
 train, stop, reset, step_once = st.columns(4)
-if train.button(
-    "▶ Train", key="fit_train", type="primary", width="stretch", disabled=state.fit_training
+if train.button("▶ Train", key="fit_train", type="primary", width="stretch") and not (
+    state.fit_training
 ):
     if state.fit_trainer.finished:
         new_trainer()
     state.fit_training = True
-if stop.button("⏹ Stop", key="fit_stop", width="stretch", disabled=not state.fit_training):
+if stop.button("⏹ Stop", key="fit_stop", width="stretch") and state.fit_training:
     state.fit_training = False
     end_training_turn()
     record("stopped")
@@ -151,6 +153,6 @@ with st.expander("🐍 Show the code (a runnable script for these settings)"):
         key="fit_export",
         icon="⬇️",
     )
-    st.code(script, language="python")
+    st.code(script, language="python", wrap_lines=True)  # no scroll box
 
 share_box(SHARED_KEYS)

@@ -188,7 +188,7 @@ with build_tab:
             st.subheader("3 · Pipeline")
             for number, stage in enumerate(result.stages):
                 line, remove = st.columns([12, 1], vertical_alignment="center")
-                line.code(stage.code, language="python")
+                line.code(stage.code, language="python", wrap_lines=True)
                 if number and remove.button(
                     "✕", key=f"tns_remove_{number}", help="remove this step"
                 ):
@@ -218,7 +218,11 @@ with build_tab:
             with values:
                 show_values(stage.tensor, key=f"tns_view_{chosen}")
             with st.expander("Show code", expanded=False):
-                st.code(pipeline_code(spec, result.stages[: chosen + 1]), language="python")
+                st.code(
+                    pipeline_code(spec, result.stages[: chosen + 1]),
+                    language="python",
+                    wrap_lines=True,
+                )
 
 with numpy_tab:
     numpy_bridge_tab(current)

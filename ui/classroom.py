@@ -41,12 +41,16 @@ DURABLE_KEYS = (
 
 T = TypeVar("T")
 
+# Lecturer mode enlarges Streamlit's root font size, which every rem-sized text, widget and
+# gap follows, scaled to the projector's width (20 px at 1280, 25 px at 1920, 34 px at most);
+# charts grow by LECTURE_CHART_SCALE (a CSS zoom scaled plotly twice and cut charts off).
 LECTURER_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none; }
-[data-testid="stMainBlockContainer"] { zoom: 1.25; max-width: 78vw; padding: 1rem 1rem 4rem; }
+html { font-size: clamp(20px, calc(0.9vw + 8px), 34px) !important; }
+[data-testid="stMainBlockContainer"] { padding: 4rem 2.5rem 4rem; max-width: 100%; }
 </style>
 """
+LECTURE_CHART_SCALE = 1.4  # chart heights and chart text in lecturer mode
 
 
 # --- the training queue ------------------------------------------------------------------------
@@ -252,12 +256,32 @@ def share_box(keys: list[str], extra: dict[str, str] | None = None) -> None:
 # --- lecturer mode -----------------------------------------------------------------------------
 
 
+def lecturing() -> bool:
+    """True while this session is in lecturer mode (charts and graphs take more room)."""
+    return bool(st.session_state.get("app_lecturer", False))
+
+
+def lecture_layout(layout: dict) -> dict:
+    """A plotly layout as lecturer mode draws it: taller, with larger text; unchanged otherwise."""
+    if not lecturing():
+        return layout
+    font = layout.get("font", {})
+    return {
+        **layout,
+        "height": round(layout.get("height", 450) * LECTURE_CHART_SCALE),
+        "font": {**font, "size": round(font.get("size", 12) * LECTURE_CHART_SCALE)},
+    }
+
+
 def lecturer_mode() -> bool:
-    """A switch for a projector: larger type and charts, sidebar hidden. `?lecture=1` starts in it."""
+    """A switch for a projector: larger type and charts scaled to the screen, the sidebar
+    collapsed (its arrow still opens it: every setting stays reachable). `?lecture=1` starts in
+    it."""
     if "app_lecturer" not in st.session_state:
         st.session_state["app_lecturer"] = st.query_params.get("lecture") in ("1", "true")
     if st.session_state["app_lecturer"]:
-        st.markdown(LECTURER_CSS, unsafe_allow_html=True)  # our own constant CSS, never user text
+        st.set_page_config(initial_sidebar_state="collapsed")
+        st.html(LECTURER_CSS)  # our own constant CSS, never user text; takes no room
         st.button(
             "Leave lecturer mode", key="app_leave_lecturer", on_click=_set_lecturer, args=(False,)
         )
@@ -267,7 +291,8 @@ def lecturer_mode() -> bool:
         key="app_enter_lecturer",
         on_click=_set_lecturer,
         args=(True,),
-        help="Larger type and charts for a projector; the sidebar is hidden.",
+        help="Larger type and charts for a projector; the sidebar folds away (its arrow at the "
+        "top left opens it again).",
     )
     return False
 

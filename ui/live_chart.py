@@ -17,9 +17,41 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from ui.classroom import lecture_layout, lecturing
+
 MAX_POINTS = 2000  # per trace sent to the browser
 POINTS_SHOWN = 600  # data points drawn behind a fit: more only blur into a band on screen
-PALETTE = ["#EE4C2C", "#1F77B4", "#2CA02C", "#9467BD", "#FF7F0E", "#17BECF", "#8C564B", "#E377C2"]
+# Okabe & Ito's colour-blind-safe set, the ones with at least 3:1 on white first (vermillion
+# leads, close to PyTorch's orange). Colour is never the only cue: each line also has its own
+# dash (DASHES), which the legend shows too.
+PALETTE = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9"]
+DASHES = ["solid", "dot", "dashdot", "longdash", "longdashdot", "dash"]
+INK = "#1F2430"  # chart text: 15:1 on white (Streamlit's theme greys tick labels to 3.7:1)
+# The mode bar only on hover, upright at the right edge, so it never covers a title or legend
+# (on a phone it covered both).
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
+
+
+def readable(layout: dict) -> dict:
+    """`layout` with dark text on every axis, title and legend, and the mode bar upright: what
+    every chart of the playground needs for WCAG's 4.5:1 and a phone's width."""
+    out = {**layout, "font": {"color": INK, **layout.get("font", {})}}
+    out["modebar"] = {"orientation": "v", **layout.get("modebar", {})}
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            axis = dict(axis)
+            title = axis.get("title")
+            if isinstance(title, str):
+                title = {"text": title}
+            if title is not None:
+                axis["title"] = {**title, "font": {"color": INK, **title.get("font", {})}}
+            axis["tickfont"] = {"color": INK, **axis.get("tickfont", {})}
+            out[name] = axis
+    for part in ("title", "legend"):
+        if isinstance(layout.get(part), dict):
+            block = layout[part]
+            out[part] = {**block, "font": {"color": INK, **block.get("font", {})}}
+    return out
 
 
 def downsample(values: Sequence[float] | np.ndarray, limit: int = MAX_POINTS, start: int = 0):
@@ -107,7 +139,7 @@ def _hline(
                 yanchor="bottom",
                 text=label,
                 showarrow=False,
-                font=dict(size=11, color=color),
+                font=dict(size=12, color=color),
             )
         ]
         if label
@@ -151,7 +183,7 @@ def _figure(
             shape, note = _hline(value, color, dash, label, log_y)
             shapes.append(shape)
             notes += note
-    layout = {**layout, "shapes": shapes, "annotations": notes}
+    layout = {**readable(layout), "shapes": shapes, "annotations": notes}
     template = _template()
     if template is not None:
         layout["template"] = template
@@ -165,20 +197,21 @@ def _layout(title: str, x_title: str, y_title: str, log_y: bool = False, height:
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title=x_title),
         yaxis=dict(title=y_title, type="log" if log_y else "linear", exponentformat="power"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="center", x=0.55),
+        # below the plot: at the top a phone's mode bar and the title crowded it
+        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
         hovermode="x unified",
         uirevision="keep",  # keep the user's zoom across redraws
     )
 
 
-def _line(x, y, color: str, width: float, name: str, **extra) -> dict:
+def _line(x, y, color: str, width: float, name: str, dash: str = "solid", **extra) -> dict:
     """One plotly.js line trace as a plain dict (cheaper than go.Scatter's validation)."""
     return dict(
         type="scatter",
         x=x,
         y=y,
         mode="lines",
-        line=dict(color=color, width=width),
+        line=dict(color=color, width=width, dash=dash),
         name=name,
         **extra,
     )
@@ -196,15 +229,16 @@ def history_figure(
     data: list[dict] = []
     for index, curve in enumerate(curves):
         color = curve.color or PALETTE[index % len(PALETTE)]
+        dash = DASHES[index % len(DASHES)]
         steps, raw = downsample(curve.values, start=curve.start)
         steps, raw_y = typed_array(steps), typed_array(raw)
         if smoothing > 0:
             faint = dict(opacity=0.25, showlegend=False, hoverinfo="skip")
             data.append(_line(steps, raw_y, color, 1, f"{curve.name} (raw)", **faint))
             _, smoothed = downsample(smooth(curve.values, smoothing), start=curve.start)
-            data.append(_line(steps, typed_array(smoothed), color, 2, curve.name))
+            data.append(_line(steps, typed_array(smoothed), color, 2, curve.name, dash))
         else:
-            data.append(_line(steps, raw_y, color, 2, curve.name))
+            data.append(_line(steps, raw_y, color, 2, curve.name, dash))
     guides = [(value, "#555", "dash", label) for value, label in hlines]
     return _figure(data, _layout(title, "step", y_title, log_y), guides, log_y)
 
@@ -221,7 +255,8 @@ def lines_figure(
     limit: int = MAX_POINTS,
 ) -> go.Figure:
     """Named lines over a shared x (downsampled), optional scatter points behind them, and
-    optional dotted horizontal guides, one per line, in the line's colour."""
+    optional dotted horizontal guides, one per line, in the line's colour. Each line has its own
+    colour and dash; the names in `dashed` are drawn dashed."""
     data: list[dict] = []
     if points is not None:
         px, py, name = points
@@ -249,7 +284,11 @@ def lines_figure(
                 y=typed_array(ys),
                 mode="lines",
                 name=name,
-                line=dict(color=color, width=2, dash="dash" if name in dashed else "solid"),
+                line=dict(
+                    color=color,
+                    width=2.5,
+                    dash="dash" if name in dashed else DASHES[index % len(DASHES)],
+                ),
             )
         )
     guides = [
@@ -258,8 +297,11 @@ def lines_figure(
     return _figure(data, _layout(title, x_title, y_title), guides)
 
 
-def show_figure(figure: go.Figure, key: str) -> None:
-    """Draw a figure under a key that changes with every redraw (a redraw never collides)."""
+def show_figure(figure: go.Figure, key: str, alt: str) -> None:
+    """Draw a figure under a key that changes with every redraw (a redraw never collides);
+    `alt` describes it to a screen reader."""
     counter = st.session_state.get("_chart_redraws", 0) + 1
     st.session_state["_chart_redraws"] = counter
-    st.plotly_chart(figure, key=f"{key}_{counter}", config={"displaylogo": False})
+    if lecturing():
+        figure.update_layout(lecture_layout({"height": figure.layout.height or 450}))
+    st.plotly_chart(figure, key=f"{key}_{counter}", config=CHART_CONFIG, alt=alt)

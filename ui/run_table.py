@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui.accessibility import chart_table, milestones
 from ui.live_chart import Curve, history_figure, show_figure
 
 MAX_RUNS = 30  # oldest runs are dropped beyond this, so a long class session stays light
@@ -66,6 +67,17 @@ def histories_csv(records: list[RunRecord], value_name: str = "loss") -> bytes:
     return buffer.getvalue().encode()
 
 
+def overlay_frame(curves: list[Curve]) -> pd.DataFrame:
+    """The overlaid histories at the milestones of the longest one: a row per step, a column per
+    run (empty where a run had stopped before that step)."""
+    longest = max((len(c.values) for c in curves), default=0)
+    steps = milestones(longest)
+    columns = {
+        c.name: [float(c.values[i]) if i < len(c.values) else None for i in steps] for c in curves
+    }
+    return pd.DataFrame({"step": steps, **columns})
+
+
 def show_runs(
     records: list[RunRecord],
     prefix: str,
@@ -98,7 +110,11 @@ def show_runs(
                 hlines=hlines or [],
             ),
             key=f"{prefix}compare_chart",
+            alt=f"{value_name.capitalize()} per step of {len(chosen)} runs: "
+            + "; ".join(chosen)
+            + ". The table below lists each at milestones.",
         )
+        chart_table(f"{value_name.capitalize()} of the chosen runs", overlay_frame(curves))
     left, right = st.columns([1, 1])
     left.download_button(
         "Download histories (CSV)",

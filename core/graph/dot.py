@@ -13,10 +13,11 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
 _DOT_HEAD = (
     "digraph autograd {{\n"
     'graph [rankdir={}, bgcolor="transparent", nodesep=0.3, ranksep=0.4];\n'
-    'node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
+    'node [fontname="Helvetica", fontsize={}, style="filled,rounded", shape=box, '
     'color="#555555"];\n'
     'edge [color="#666666", arrowsize=0.7];'
 )
+FONT_SIZE = 11  # points; a projector asks for more (lecturer mode)
 _FILLS = {kind: f', fillcolor="{fill}"' for kind, (fill, _) in KINDS.items()}
 _PLAIN_SHAPES = {"op": "", "module": "", "more": ', shape=box, style="filled,dashed"'}
 
@@ -26,13 +27,14 @@ def to_dot(
     show_values: bool = True,
     direction: str = "TB",
     step: int | None = None,
+    font_size: int = FONT_SIZE,
 ) -> str:
-    """Graphviz DOT text for the graph. `direction` is "LR" or "TB". With `step`, nodes that hold
-    their gradient by that backward step are outlined, the current one in red, and gradients
-    that have not arrived yet read "?"."""
+    """Graphviz DOT text for the graph. `direction` is "LR" or "TB"; `font_size` in points. With `step`, nodes that hold
+    their gradient by that backward step are outlined, the current one thicker and in another
+    colour (palette.py), and gradients that have not arrived yet read "?"."""
     if direction not in {"LR", "TB"}:
         raise ValueError("direction must be 'LR' (left to right) or 'TB' (top to bottom).")
-    lines = [_DOT_HEAD.format(direction)]
+    lines = [_DOT_HEAD.format(direction, int(font_size))]
     append = lines.append
     record = _RECORD_ESCAPES
     for node in graph.nodes.values():  # one loop, no calls per node: the page's hot path
@@ -91,7 +93,11 @@ class Drawing:
 
 
 def draw(
-    graph: Graph, show_values: bool = True, direction: str = "TB", step: int | None = None
+    graph: Graph,
+    show_values: bool = True,
+    direction: str = "TB",
+    step: int | None = None,
+    font_size: int = FONT_SIZE,
 ) -> Drawing:
     """The graph at backward step `step` (None: no step-through), its legend and the step's
     rows, as the page draws them. At the last step every gradient has arrived, so the graph is
@@ -99,7 +105,7 @@ def draw(
     finished = step is not None and step == len(graph.steps)
     kinds = graph.kinds()
     return Drawing(
-        to_dot(graph, show_values, direction, None if finished else step),
+        to_dot(graph, show_values, direction, None if finished else step, font_size),
         legend_dot([kind for kind in KINDS if kind in kinds]),
         graph.steps[step - 1].lines() if step else [],
     )

@@ -6,16 +6,23 @@ They are the drawing's own vocabulary: `to_dot` and `legend_dot` write them into
 
 from __future__ import annotations
 
-# kind -> (fill colour, legend text)
+# kind -> (fill colour, legend text). Light tints of Okabe & Ito's colour-blind-safe colours
+# (black text on each is over 10:1), far apart in lightness too, so a red-green colour-blind
+# viewer still tells "saved" (orange) from "output" (bluish green). Colour is not the only cue:
+# the legend names each kind, the box shapes differ (records with values, plain boxes for
+# backward functions, a dashed box for the nodes not drawn), saved tensors hang on dashed
+# edges, and the output sits at the top of the graph.
 KINDS = {
-    "leaf": ("#a6cee3", "leaf that requires grad (gets .grad)"),
+    "leaf": ("#a9daf6", "leaf that requires grad (gets .grad)"),
     "constant": ("#eeeeee", "leaf without grad (a constant)"),
-    "tensor": ("#fff2ae", "named intermediate tensor"),
-    "op": ("#d9d9d9", "backward function (grad_fn)"),
-    "saved": ("#fdb462", "tensor saved for backward"),
-    "output": ("#b3de69", "the output backward() starts from"),
-    "module": ("#cab2d6", "a whole layer, collapsed"),
+    "tensor": ("#f7f1a1", "named intermediate tensor"),
+    "op": ("#d4d4d4", "backward function (grad_fn)"),
+    "saved": ("#f5cf7f", "tensor saved for backward"),
+    "output": ("#66c5ab", "the output backward() starts from"),
+    "module": ("#e5bcd3", "a whole layer, collapsed"),
     "more": ("#ffffff", "nodes not drawn"),
 }
-ACTIVE = "#e31a1c"  # outline of the node being processed in the step-through
-DONE = "#ff7f00"  # outline of the nodes that already hold their gradient
+# The step-through's outlines differ in colour (Okabe-Ito vermillion and blue, apart for every
+# kind of colour vision) and in width (3 against 2).
+ACTIVE = "#d55e00"  # outline of the node being processed in the step-through
+DONE = "#0072b2"  # outline of the nodes that already hold their gradient

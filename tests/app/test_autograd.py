@@ -88,12 +88,16 @@ def test_bad_program_shows_a_sentence_and_the_page_keeps_working(page):
 def test_tables_gradient_check_and_code(page):
     at = page
     at.button(key="ag_preset_mlp").click().run()
-    table = at.dataframe[0].value
+    # the graph's nodes as a table (its text alternative), then the variables
+    nodes, table = (d.value for d in at.dataframe[:2])
+    assert {"node", "kind", "shape", "data", "grad"} <= set(nodes.columns)
+    assert "MseLossBackward0" in set(nodes["node"])
+    assert "the output backward() starts from" in set(nodes["kind"])
     assert list(table["name"]) == ["x", "target", "W1", "b1", "W2", "b2", "h", "pred", "loss"]
     assert {"value", "grad", "requires_grad", "is_leaf", "grad_fn"} <= set(table.columns)
     assert table.set_index("name").loc["loss", "grad_fn"] == "MseLossBackward0"
     at.button(key="ag_check").click().run()
-    checks = at.dataframe[1].value
+    checks = at.dataframe[2].value
     assert list(checks["leaf"]) == ["W1", "b1", "W2", "b2"]
     assert set(checks["result"]) == {"✓"}
     code = " ".join(c.value for c in at.code)
@@ -167,7 +171,8 @@ def test_signs_cnn_module_graph(page):
     assert "ConvolutionBackward0" not in dot
     at.button(key="ag_module_check").click().run()
     assert not at.exception
-    assert "✓" in at.dataframe[0].value["result"].tolist()
+    checks = next(d.value for d in at.dataframe if "result" in d.value.columns)  # after the nodes
+    assert "✓" in checks["result"].tolist()
     at.slider(key="ag_module_batch").set_value(1).run()
     assert at.error and "2 pictures" in at.error[0].value
     at.slider(key="ag_module_batch").set_value(4).run()

@@ -171,8 +171,7 @@ def test_autograd_page_survives_every_widget_and_hostile_programs():
 def test_sin_fit_survives_every_widget_and_keeps_its_runs():
     at = _open("app_pages/sin_fit.py")
     at.button(key="fit_train").click().run()  # one training tick runs; run_every does not fire here
-    if not at.button(key="fit_stop").disabled:  # a fast box finishes the 2000 steps in that tick
-        at.button(key="fit_stop").click().run()
+    at.button(key="fit_stop").click().run()  # a no-op when a fast box finished in that tick
     assert len(at.session_state["fit_runs"]) == 1
 
     def keep(at):

@@ -175,3 +175,21 @@ def test_the_optimum_line_sits_at_the_optimum_on_either_axis(fit, log_y):
     (label,) = spec["layout"]["annotations"]
     assert label["y"] == pytest.approx(np.log10(optimum) if log_y else optimum)
     assert label["text"].startswith("optimum")
+
+
+def test_train_and_stop_stay_enabled_for_the_keyboard(fit):
+    """A disabled button drops the keyboard focus, so Train and Stop never are: Stop with nothing
+    training and Train while training change nothing."""
+    assert not fit.button(key="fit_train").disabled and not fit.button(key="fit_stop").disabled
+    fit.button(key="fit_stop").click().run()
+    assert fit.session_state["fit_runs"] == [] and not fit.session_state["fit_training"]
+    fit.number_input(key="fit_steps").set_value(100_000).run()
+    fit.button(key="fit_train").click().run()
+    trainer = fit.session_state["fit_trainer"]
+    steps = trainer.step
+    fit.button(key="fit_train").click().run()  # again while training: the same run goes on
+    assert fit.session_state["fit_trainer"] is trainer and fit.session_state["fit_training"]
+    assert trainer.step > steps
+    assert not fit.button(key="fit_train").disabled and not fit.button(key="fit_stop").disabled
+    fit.button(key="fit_stop").click().run()
+    assert not fit.session_state["fit_training"] and len(fit.session_state["fit_runs"]) == 1

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    ROOT,
     chromium_available,
     streamlit_server,
     wait_for_script,
@@ -84,6 +85,13 @@ def settle(page: Page):
 
 
 @pytest.fixture
+def shot_dir() -> Path:
+    """The folder screenshots go to (for pages opened in a context of their own)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
 def shot(page: Page):
     """shot("name") saves a full-page screenshot to tests/e2e/screenshots/name.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -94,3 +102,52 @@ def shot(page: Page):
         return path
 
     return _shot
+
+
+# axe-core from the npm registry, fetched by `make axe` (part of `make test`) into an ignored folder.
+AXE_JS = ROOT / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Parts of the page kept out of the check because they are Streamlit's own chrome, not the
+# app's content (none needed so far).
+AXE_EXCLUDE: list[str] = []
+_AXE_RUN = """async ([tags, exclude]) => {
+    const result = await axe.run(
+        {exclude: exclude.map((selector) => [selector])},
+        {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+    // WCAG 1.4.3 exempts the text of an inactive (disabled) control from the contrast rule.
+    const inactive = (node) => {
+        const element = document.querySelector(node.target[0]);
+        const box = element && element.closest("[data-testid=stElementContainer]");
+        return !!box && !!box.querySelector(":disabled, [aria-disabled=true]");
+    };
+    return result.violations
+        .filter((v) => v.impact === "critical" || v.impact === "serious")
+        .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.filter((n) => v.id !== "color-contrast" || !inactive(n))
+                .map((n) => `${n.html.slice(0, 120)} -- ${n.failureSummary}`)}))
+        .filter((v) => v.nodes.length > 0);
+}"""
+
+
+@pytest.fixture
+def axe(page: Page):
+    """axe("name") runs axe-core's WCAG 2.1 A/AA rules on the page as it is and fails on any
+    critical or serious violation, naming each element; a screenshot is saved first."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed: `make axe` fetches it from the npm registry")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _axe(name: str) -> None:
+        page.wait_for_timeout(1500)  # charts and code blocks draw after the script finishes
+        wait_for_script(page)
+        page.screenshot(path=str(SCREENSHOTS / f"axe_{name}.png"), full_page=True)
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate(_AXE_RUN, [AXE_TAGS, AXE_EXCLUDE])
+        report = "\n".join(
+            f"{v['impact']} {v['id']} ({v['help']}):\n  " + "\n  ".join(v["nodes"][:12])
+            for v in violations
+        )
+        assert not violations, f"axe-core on {name}:\n{report}"
+
+    return _axe

@@ -3,6 +3,8 @@ program; the page draws graphs, highlights steps and answers errors with a sente
 
 from playwright.sync_api import expect
 
+from core.graph.palette import ACTIVE, DONE
+
 CHART = "[data-testid=stGraphVizChart]"
 
 
@@ -41,9 +43,9 @@ def test_presets_draw_graphs_and_step_through_highlights(visit, settle, shot):
         page.keyboard.press("ArrowRight")
     settle()
     expect(page.get_by_text("Step 3 of").first).to_be_visible()
-    # the node being processed is outlined in red, the ones done before it in orange
-    expect(page.locator(f"{CHART} svg [stroke='#e31a1c']").first).to_be_attached()
-    expect(page.locator(f"{CHART} svg [stroke='#ff7f00']").first).to_be_attached()
+    # the node being processed is outlined in vermillion, the ones done before it in blue
+    expect(page.locator(f"{CHART} svg [stroke='{ACTIVE}']").first).to_be_attached()
+    expect(page.locator(f"{CHART} svg [stroke='{DONE}']").first).to_be_attached()
     page.locator(CHART).first.scroll_into_view_if_needed()
     shot("autograd_step")
 

@@ -100,12 +100,17 @@ def test_share_link_reproduces_a_signs_run_on_the_built_in_data(visit, page):
     other.context.close()
 
 
-def test_lecturer_mode_hides_the_sidebar_and_enlarges(visit, settle, shot):
+def test_lecturer_mode_folds_the_sidebar_and_enlarges(visit, settle, shot):
     page = visit("tensors")
     page.get_by_role("button", name="Lecturer mode").click()
     settle()
-    expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
     expect(page).to_have_url(re.compile(r"lecture=1"))
+    root = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    assert page.evaluate(root) >= 20
+    expand = page.get_by_test_id("stExpandSidebarButton")  # folded away, one click from open
+    expect(expand).to_be_visible()
+    expand.click()
+    expect(page.get_by_text("Share this experiment")).to_be_visible()
     shot("classroom_lecturer_mode")
     page.get_by_role("button", name="Leave lecturer mode").click()
     settle()

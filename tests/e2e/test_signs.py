@@ -15,7 +15,7 @@ def open_signs(page, app_url):
     page.get_by_role("link", name="Open SIGNS classifier").click()
     expect(page.get_by_role("heading", name="SIGNS classifier")).to_be_visible()
     wait_for_script(page, timeout_ms=240_000)
-    expect(page.get_by_text("Images per class")).to_be_visible(timeout=240_000)
+    expect(page.get_by_text("Images per class", exact=True)).to_be_visible(timeout=240_000)
 
 
 def test_student_trains_the_mlp_and_reads_the_results(app_url, settle, shot, page):
@@ -50,7 +50,7 @@ def test_student_trains_the_mlp_and_reads_the_results(app_url, settle, shot, pag
 
     page.get_by_role("tab", name="4 · Results").click()
     expect(page.get_by_text("Test accuracy")).to_be_visible()
-    expect(page.get_by_text("Confusion matrix")).to_be_visible()
+    expect(page.get_by_text("Confusion matrix", exact=True)).to_be_visible()
     expect(page.get_by_text("Train mode versus eval mode")).to_be_visible()
     shot("signs_results")
 

@@ -40,7 +40,7 @@ def test_train_watch_stop_and_compare(visit, settle, shot):
     settle()
     shot("sin_fit_start")
 
-    steps = page.get_by_label("Steps")
+    steps = page.get_by_label("Steps", exact=True)
     steps.fill("100000")
     steps.press("Enter")
     settle()
@@ -66,7 +66,7 @@ def test_train_watch_stop_and_compare(visit, settle, shot):
     page.get_by_role("button", name="Stop").click()
     settle()
     expect(page.get_by_text("Overlay these runs")).to_be_visible()
-    expect(page.get_by_text("Loss of the chosen runs")).to_be_visible()
+    expect(page.get_by_text("Loss of the chosen runs", exact=True)).to_be_visible()
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
     page.get_by_text("Compare runs").scroll_into_view_if_needed()
     shot("sin_fit_compare")

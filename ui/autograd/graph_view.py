@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from html import escape
+
+import pandas as pd
 import streamlit as st
 import torch
 
 from core.expressions import Program
-from core.graph import Graph, draw, rule_for
+from core.graph import KINDS, Graph, draw, rule_for
+from ui.accessibility import chart_table
 from ui.autograd.settings import DIRECTIONS
+from ui.classroom import LECTURE_CHART_SCALE, lecturing
 
 
 def graph_options() -> dict:
@@ -73,9 +78,18 @@ def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> No
             help="0: the output receives gradient 1. Each step runs one node of the backward "
             "graph, in the order PyTorch ran them.",
         )
-    drawing = draw(graph, options["show_values"], options["direction"], step)
+    # a projector gets larger type in the graph itself (stretching the picture would blow a
+    # small graph up to the screen's width)
+    font_size = round(11 * LECTURE_CHART_SCALE) if lecturing() else 11
+    drawing = draw(graph, options["show_values"], options["direction"], step, font_size)
     if step is not None:
         explain_step(graph, step, drawing.rows)
+        if step < len(graph.steps):
+            st.caption(
+                "In the graph, the node being processed has a thick vermillion outline; the "
+                "nodes that already hold their gradient have a thinner blue one (the table "
+                "under the graph lists them too)."
+            )
     elif "module" in graph.kinds():
         st.caption("The step-through needs every node drawn: raise the node cap to use it.")
     elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
@@ -88,8 +102,54 @@ def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> No
             "No backward() has run from this tensor yet, so there is nothing to step "
             "through. Add a line like `loss.backward()`."
         )
-    st.graphviz_chart(drawing.dot)
-    st.graphviz_chart(drawing.legend)
+    st.graphviz_chart(
+        drawing.dot,
+        width="content",
+        alt=f"The backward graph of {graph.nodes[graph.root].title or 'the output'}: "
+        f"{len(graph.nodes)} nodes and {len(graph.edges)} edges. The table below lists them.",
+    )
+    legend([kind for kind in KINDS if kind in graph.kinds() and kind != "more"])
+    chart_table("The graph's nodes", nodes_frame(graph, step))
+
+
+def legend(kinds: list[str]) -> None:
+    """The node colours as a wrapping row of swatches with words: real text (a screen reader
+    reads it, a phone wraps it at full size; the DOT legend shrank to 4 px text there). The
+    texts and colours are the palette's constants, never user text."""
+    items = "".join(
+        '<span role="listitem" style="display:inline-flex;align-items:center;gap:0.35em;'
+        'margin:0 1.1em 0.3em 0;font-size:0.85rem">'
+        f'<span style="display:inline-block;width:1.6em;height:1em;background:{KINDS[kind][0]};'
+        'border:1px solid #555;border-radius:3px"></span>'
+        f"{escape(KINDS[kind][1])}</span>"
+        for kind in kinds
+    )
+    st.html(f'<div role="list" aria-label="Legend of the node colours">{items}</div>')
+
+
+def nodes_frame(graph: Graph, step: int | None) -> pd.DataFrame:
+    """One row per drawn node: what it is (the legend's words), its title, shape and values,
+    and, during the step-through, whether it holds its gradient yet."""
+    finished = step is None or step == len(graph.steps)
+    rows = []
+    for node in graph.nodes.values():
+        row = {
+            "node": node.title,
+            "kind": KINDS[node.kind][1],
+            "shape": "" if node.shape is None else str(tuple(node.shape)),
+            "data": node.data,
+            "grad": node.grad,
+        }
+        if not finished:
+            arrived = node.step is not None and node.step <= step
+            current = arrived and (
+                node.id == graph.root if step == 0 else graph.steps[step - 1].node_id == node.id
+            )
+            row["at this step"] = "processing" if current else ("done" if arrived else "")
+            if node.kind != "constant":  # as the drawing shows it: "?" until it arrives
+                row["grad"] = (node.step_grad or node.grad) if arrived else "?" * bool(node.grad)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def explain_step(graph: Graph, step: int, rows: list[tuple[str, str]]) -> None:

@@ -83,7 +83,7 @@ def module_section(options: dict) -> None:
         else:
             module_gradient_check(result)
     with st.expander("Show code"):
-        st.code(module_code(config), language="python")
+        st.code(module_code(config), language="python", wrap_lines=True)
         st.caption(
             "The page draws the weights from its own seeded generator, so the numbers "
             "in a notebook differ; the graph is the same."

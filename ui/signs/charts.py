@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 from plotly.colors import make_colorscale, sequential
 
 from core.signs import counts_per_class
-from ui.live_chart import downsample
+from ui.accessibility import chart_table
+from ui.classroom import lecture_layout
+from ui.live_chart import CHART_CONFIG, PALETTE, downsample, readable
 
-TRAIN_COLOUR, VAL_COLOUR, BATCH_COLOUR = "#EE4C2C", "#1F77B4", "#F4A582"
-CHART_CONFIG = {"displaylogo": False}
+# Okabe-Ito vermillion and blue (told apart by every kind of colour vision), and a second cue:
+# train has circles and plain bars, validation squares and hatched bars, test dotted bars.
+TRAIN_COLOUR, VAL_COLOUR, TEST_COLOUR = PALETTE[0], PALETTE[1], "#6B6E75"
+BATCH_COLOUR = "#E69F00"  # Okabe-Ito orange, thin and faint behind the epoch lines
+MARKERS = {"train": "circle", "validation": "square"}
+PATTERNS = {"train": "", "validation": "/", "test": "."}
 MARGIN = dict(l=10, r=10, t=40, b=10)
 ORANGES = make_colorscale(sequential.Oranges)  # plotly.js itself knows no "Oranges" by name
 
 
-def show_chart(data: list[dict], layout: dict, key: str) -> None:
+def show_chart(data: list[dict], layout: dict, key: str, alt: str) -> None:
     """Draw a figure assembled from plain dicts, skipping plotly's per-property validation: the
     dicts here are fixed and tested, and make_subplots/update_layout cost ~35 ms a redraw, which
-    a lecture hall of live charts cannot afford."""
+    a lecture hall of live charts cannot afford. `alt` describes it to a screen reader."""
     st.plotly_chart(
-        go.Figure(data=data, layout=layout, _validate=False), key=key, config=CHART_CONFIG
+        go.Figure(data=data, layout=lecture_layout(readable(layout)), _validate=False),
+        key=key,
+        config=CHART_CONFIG,
+        alt=alt,
     )
 
 
@@ -40,18 +50,32 @@ def class_counts(data, classes: list[str]) -> None:
             x=names,
             y=counts_per_class(labels, len(classes)),
             name=split,
-            marker=dict(color=colour),
+            marker=dict(color=colour, pattern=dict(shape=PATTERNS[split])),
         )
         for split, labels, colour in [
             ("train", data.train_labels, TRAIN_COLOUR),
             ("validation", data.val_labels, VAL_COLOUR),
-            ("test", data.test_labels, "#7F7F7F"),
+            ("test", data.test_labels, TEST_COLOUR),
         ]
     ]
     layout = dict(
-        barmode="group", height=260, margin=dict(MARGIN, t=30), title=dict(text="Images per class")
+        barmode="group",
+        height=260,
+        margin=dict(MARGIN, t=30),
+        title=dict(text="Images per class"),
+        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0),
     )
-    show_chart(bars, layout, key="signs_counts_chart")
+    show_chart(
+        bars,
+        layout,
+        key="signs_counts_chart",
+        alt="Bars: images per class in the train, validation and test sets; "
+        "the table below lists them.",
+    )
+    chart_table(
+        "Images per class",
+        pd.DataFrame({"class": names, **{bar["name"]: bar["y"] for bar in bars}}),
+    )
 
 
 def _curve_traces(trainer) -> list[dict]:
@@ -77,9 +101,12 @@ def _curve_traces(trainer) -> list[dict]:
         if epochs[0].val_loss is not None:
             splits.append(("validation", VAL_COLOUR, "val_loss", "val_accuracy"))
         for split, colour, loss, accuracy in splits:
-            accuracy_axes = dict(line=dict(color=colour, dash="dot"), xaxis="x2", yaxis="y2")
+            marker = dict(symbol=MARKERS[split], size=8)
+            accuracy_axes = dict(
+                line=dict(color=colour, dash="dot"), marker=marker, xaxis="x2", yaxis="y2"
+            )
             for attribute, what, extra in (
-                (loss, "loss", dict(line=dict(color=colour))),
+                (loss, "loss", dict(line=dict(color=colour), marker=marker)),
                 (accuracy, "accuracy", accuracy_axes),
             ):
                 y = [getattr(e, attribute) for e in epochs]
@@ -123,7 +150,34 @@ def training_curves(trainer, key: str) -> None:
         xaxis2=dict(epoch_axis, domain=[0.55, 1], anchor="y2"),
         yaxis2=dict(anchor="x2", range=[0, 1.02]),
     )
-    show_chart(_curve_traces(trainer), layout, key=key)
+    epochs = trainer.epochs
+    last = epochs[-1] if epochs else None
+    summary = (
+        f"after epoch {last.epoch}: train loss {last.train_loss:.3f}, "
+        f"train accuracy {last.train_accuracy:.1%}"
+        if last
+        else "no epoch has finished yet"
+    )
+    show_chart(
+        _curve_traces(trainer),
+        layout,
+        key=key,
+        alt=f"Loss per batch and per epoch, and accuracy per epoch; {summary}. "
+        "The table below lists every epoch.",
+    )
+    if epochs:
+        chart_table("Loss and accuracy per epoch", epoch_frame(epochs))
+
+
+def epoch_frame(epochs) -> pd.DataFrame:
+    """One row per finished epoch: its loss and accuracy on train (and validation)."""
+    rows = []
+    for e in epochs:
+        row = {"epoch": e.epoch, "train loss": e.train_loss, "train accuracy": e.train_accuracy}
+        if e.val_loss is not None:
+            row |= {"validation loss": e.val_loss, "validation accuracy": e.val_accuracy}
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def confusion_heatmap(confusion: torch.Tensor, classes: list[str], key: str) -> None:
@@ -147,7 +201,18 @@ def confusion_heatmap(confusion: torch.Tensor, classes: list[str], key: str) -> 
         xaxis=dict(title=dict(text="predicted")),
         yaxis=dict(title=dict(text="true"), autorange="reversed"),
     )
-    show_chart([heatmap], layout, key=key)
+    right = sum(values[i][i] for i in range(len(values)))
+    show_chart(
+        [heatmap],
+        layout,
+        key=key,
+        alt=f"Confusion matrix: true class by row, predicted class by column; {right} of "
+        f"{sum(map(sum, values))} test images on the diagonal (right). The table below holds it.",
+    )
+    chart_table(
+        "Confusion matrix (rows: true, columns: predicted)",
+        pd.DataFrame(values, columns=names).assign(true=names).set_index("true").reset_index(),
+    )
 
 
 def per_class_bars(per_class: list[float | None], classes: list[str], key: str) -> None:
@@ -162,7 +227,8 @@ def per_class_bars(per_class: list[float | None], classes: list[str], key: str) 
     layout = dict(
         title=dict(text="Accuracy per class"), height=380, margin=MARGIN, yaxis=dict(range=[0, 1])
     )
-    show_chart([bars], layout, key=key)
+    shown = [f"{n} {v:.0%}" if v is not None else f"{n} none" for n, v in zip(names, per_class)]
+    show_chart([bars], layout, key=key, alt="Test accuracy per class: " + ", ".join(shown) + ".")
 
 
 def probability_bars(
@@ -190,4 +256,6 @@ def probability_bars(
     )
     if title:
         layout["title"] = dict(text=title)
-    show_chart([bars], layout, key=key)
+    ranked = sorted(range(len(values)), key=lambda i: -values[i])[:3]
+    top = ", ".join(f"{names[i]} {values[i]:.0%}" for i in ranked)
+    show_chart([bars], layout, key=key, alt=f"{title or 'Softmax probabilities'}: {top}.")

@@ -31,7 +31,7 @@ def export_scripts(config: ClassifierConfig) -> None:
     scripts = exported_scripts(config)
     for tab, script in zip(st.tabs([s.title for s in scripts]), scripts, strict=True):
         with tab:
-            st.code(script.command, language="bash")
+            st.code(script.command, language="bash", wrap_lines=True)
             st.download_button(
                 f"Download {script.filename}",
                 script.source,
@@ -40,4 +40,4 @@ def export_scripts(config: ClassifierConfig) -> None:
                 key=f"signs_export_{script.kind}",
                 on_click="ignore",
             )
-            st.code(script.source, language="python", line_numbers=True, height=420)
+            st.code(script.source, language="python", line_numbers=True, wrap_lines=True)

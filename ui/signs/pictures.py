@@ -17,7 +17,8 @@ def sample_grid(
 ) -> None:
     """One row of example pictures for each class."""
     for label, png in _class_rows(data_key, images, labels, len(classes)):
-        st.image(png, caption=f"{class_name(classes, label)} ({label})")
+        name = class_name(classes, label)
+        st.image(png, caption=f"{name} ({label})", alt=f"A row of example pictures of {name}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -40,10 +41,15 @@ def augmented_batch(images: torch.Tensor, labels: torch.Tensor, config, count: i
         return
     picked = images[:count]
     generator = torch.Generator().manual_seed(st.session_state.get("signs_aug_seed", 0))
-    st.image(picture_row(picked, scale=1), caption="training pictures as stored")
+    st.image(
+        picture_row(picked, scale=1),
+        caption="training pictures as stored",
+        alt=f"{len(picked)} training pictures of hands as stored",
+    )
     st.image(
         picture_row(augment_batch(picked, config, generator)),
         caption="the same pictures as one augmented batch sees them",
+        alt=f"The same {len(picked)} pictures flipped, turned or recoloured by the augmentation",
     )
     if st.button("Augment again", key="signs_augment_again"):
         st.session_state["signs_aug_seed"] = st.session_state.get("signs_aug_seed", 0) + 1

@@ -48,6 +48,8 @@ def mistakes(images: torch.Tensor, evaluation, classes: list[str], limit: int = 
             st.image(
                 picture_row(images[index : index + 1], scale=2),
                 caption=f"true {classes[true]} → predicted {classes[predicted]}",
+                alt=f"A test picture of {class_name(classes, true)}, predicted as "
+                f"{class_name(classes, predicted)}",
             )
             probability_bars(
                 evaluation.probabilities[index], classes, key=f"signs_mistake_{slot}", height=180
@@ -136,7 +138,11 @@ def predict_one_picture(trainer, data, crop: bool = False) -> None:
     if image is None:
         return
     c1, c2 = st.columns([1, 3])
-    c1.image(picture_row(image.unsqueeze(0), scale=3), caption="what the model sees (64×64)")
+    c1.image(
+        picture_row(image.unsqueeze(0), scale=3),
+        caption="what the model sees (64×64)",
+        alt="The picture to predict, as the model sees it at 64×64 pixels",
+    )
     with c2:
         probability_bars(predict(trainer.model, image), data.classes, key="signs_predict_bars")
     st.markdown(

@@ -28,7 +28,7 @@ def anatomy(trainer: SineFitTrainer, report: PhaseReport | None) -> None:
         mark = "▶ " if index == trainer.phase_index else "  "
         code = phase.code.replace("\n", "\n      ")
         lines.append(f"{mark}{index + 1}. {code}")
-    st.code("\n".join(lines), language="python")
+    st.code("\n".join(lines), language="python", wrap_lines=True)
     st.caption(f"▶ marks the phase the next click runs (step {trainer.step}).")
     if report is not None:
         note = PHASE_NOTES.get(report.phase, "")

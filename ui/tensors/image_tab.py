@@ -29,13 +29,19 @@ def image_tab() -> None:
     tensor = to_tensor(picture)
     low, high = value_range(tensor)
     left, right = st.columns([1, 2])
-    left.image(picture, caption=f"{picture.width}×{picture.height} pixels", width=220)
+    left.image(
+        picture,
+        caption=f"{picture.width}×{picture.height} pixels",
+        alt=f"The picture being read as a tensor, {picture.width}×{picture.height} pixels",
+        width=220,
+    )
     right.code(
         "from torchvision import transforms\n"
         "x = transforms.ToTensor()(picture)   # PIL H×W×3 uint8 -> float C×H×W in [0, 1]\n"
         f"x.shape  # {tuple(tensor.shape)}\nx.dtype  # torch.float32\n"
         f"x.min(), x.max()  # ({low:.3f}, {high:.3f})",
         language="python",
+        wrap_lines=True,  # no scrolling box, which a keyboard could not reach
     )
     columns = st.columns(3)
     channels = zip(columns, ["red", "green", "blue"], ["Reds", "Greens", "Blues"])

@@ -9,6 +9,8 @@ import torch
 from plotly.colors import get_colorscale
 
 from core.tensors import Stage, as_image, describe, heatmap_values, slice_2d, values_frame
+from ui.classroom import lecture_layout
+from ui.live_chart import CHART_CONFIG, readable
 
 
 def heatmap(
@@ -35,7 +37,13 @@ def heatmap(
         "colorbar": {"thickness": 12},
     }
     st.plotly_chart(
-        go.Figure(data=[trace], layout=layout, _validate=False), key=key, width="stretch"
+        go.Figure(data=[trace], layout=lecture_layout(readable(layout)), _validate=False),
+        key=key,
+        width="stretch",
+        config=CHART_CONFIG,
+        alt=f"Heatmap of a {matrix.shape[0]}×{matrix.shape[1]} matrix"
+        + (f" ({title})" if title else "")
+        + f", values from {float(z.min()):.4g} to {float(z.max()):.4g}.",
     )
 
 
@@ -89,5 +97,6 @@ def show_values(tensor: torch.Tensor, key: str) -> None:
         st.image(
             picture,
             caption=f"The same tensor read as a picture ({tuple(tensor.shape)} → H×W×C)",
+            alt=f"The tensor of shape {tuple(tensor.shape)} drawn as a picture",
             width=240,
         )

@@ -1,0 +1,65 @@
+"""A keyboard-only student (Tab, Enter, Space and typing, no mouse) goes from the home page to
+the sin(x) fit, trains and stops; every stop on the way shows a focus ring."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_sin_fit import step_count, wait_until_past
+
+FOCUSED = """() => {
+    const e = document.activeElement;
+    const style = getComputedStyle(e);
+    return {text: (e.getAttribute("aria-label") || e.innerText || "").trim().slice(0, 60),
+            tag: e.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def tab_to(page, matches, limit: int = 80, key: str = "Tab") -> int:
+    """Press Tab (or `key`) until the focused element's text matches; each stop must show a
+    focus ring. Returns the number of presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] not in ("BODY", "MAIN"):
+            assert focused["outline"] != "none" and focused["width"] >= 2, focused
+        if matches(focused["text"]):
+            return presses
+    raise AssertionError("never reached by Tab")
+
+
+def test_keyboard_only_from_home_to_a_stopped_sin_fit_run(visit, settle, page):
+    visit()
+    page.wait_for_function("() => !document.body.innerText.includes('looking for')")
+    tab_to(page, lambda text: text.endswith("Open sin(x) fit"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/sin-fit"))
+    progress = page.locator("[data-testid=stProgress]").first
+    expect(progress).to_contain_text("step 0 of 2,000", timeout=60_000)
+    settle()
+
+    tab_to(page, lambda text: text == "Steps")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("100000")
+    page.keyboard.press("Enter")
+    settle()
+    expect(progress).to_contain_text("of 100,000")
+
+    # back to the top, to Streamlit's "Skip to main content" link; from there Train is close
+    tab_to(page, lambda text: text == "Skip to main content", key="Shift+Tab")
+    page.keyboard.press("Enter")
+    presses = tab_to(page, lambda text: text == "▶ Train")
+    assert presses <= 6, f"{presses} Tabs from the skip link to Train"
+    page.keyboard.press("Space")
+    wait_until_past(page, 0)
+    assert page.evaluate(FOCUSED)["text"] == "▶ Train"  # focus stays where the student was
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "⏹ Stop"
+    page.keyboard.press("Space")
+    settle()
+    stopped_at = step_count(page)
+    assert 0 < stopped_at < 100_000
+    page.wait_for_timeout(1200)
+    assert step_count(page) == stopped_at  # it really stopped
+    assert page.evaluate(FOCUSED)["text"] == "⏹ Stop"  # and the focus did not drop to the page
+    expect(page.get_by_text("Compare runs")).to_be_visible()
