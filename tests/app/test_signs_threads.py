@@ -14,6 +14,10 @@ from ui.classroom import training_slots
 
 @pytest.fixture
 def signs_mlp():
+    slots = training_slots()  # the process's queue: forget runs earlier tests left in it
+    stale_s, slots.stale_s = slots.stale_s, 0.0
+    slots.status()
+    slots.stale_s = stale_s
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.session_state["signs_n_train"], at.session_state["signs_n_test"] = 120, 60
     at.switch_page("app_pages/signs.py").run()
