@@ -5,6 +5,7 @@ bench/_st_client.py, which clicks as a browser does and follows the page's live 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,16 +25,20 @@ class Watch:
 
 class LoneStudent:
     """`with LoneStudent("signs") as student:` a server with this one student on `page`; each
-    call of `student.do(coroutine_function)` runs it on the student's client."""
+    call of `student.do(coroutine_function)` runs it on the student's client. The client's event
+    loop runs in its own thread throughout, as a browser's does, so the websocket keeps
+    answering the server's pings while this process measures a baseline in between."""
 
     def __init__(self, page: str) -> None:
         self.page = page
         self._server = streamlit_server()
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.client: StreamlitClient | None = None
 
     def __enter__(self) -> LoneStudent:
         url, self.process, _started = self._server.__enter__()
+        self._thread.start()
         self.client = StreamlitClient(url, name="lone student")
         self.do(lambda client: client.open(self.page))
         return self
@@ -42,11 +47,13 @@ class LoneStudent:
         try:
             self.do(lambda client: client.close())
         finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
             self._loop.close()
             self._server.__exit__(*exc)
 
     def do(self, action: Callable):
-        result = self._loop.run_until_complete(action(self.client))
+        result = asyncio.run_coroutine_threadsafe(action(self.client), self._loop).result()
         if self.client.exceptions:
             raise StreamlitClientError(f"exception on the page: {self.client.exceptions[0][:300]}")
         return result
