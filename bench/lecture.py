@@ -160,6 +160,23 @@ class Hall:
     tours: list = field(default_factory=list)
     trainings: dict = field(default_factory=lambda: {"sin_fit_s": [], "signs_s": []})
     results: dict = field(default_factory=dict)  # session -> {what: shown value} after training
+    signs_speeds: list = field(default_factory=list)  # (page's images/s, images/s by the clock)
+
+
+SPEED_PATTERN = re.compile(r"· ([\d,]+) images/s")
+SPLIT_PATTERN = re.compile(r"(\d+) train, \d+ validation")
+
+
+def signs_speed(texts: list[str], seconds: float) -> tuple[float | None, float | None]:
+    """The images/s a SIGNS student got: what their finished run's progress line says (training
+    steps only, with the threads their share gave them), and their training images over the
+    seconds from pressing Train to the finished run (queue, ticks and redraws included)."""
+    page = next((m for m in map(SPEED_PATTERN.search, texts) if m), None)
+    split = next((m for m in map(SPLIT_PATTERN.search, texts) if m), None)
+    return (
+        float(page.group(1).replace(",", "")) if page else None,
+        int(split.group(1)) / seconds if split and seconds > 0 else None,
+    )
 
 
 class Student:
@@ -321,10 +338,12 @@ class Student:
             matches = [pattern.match(t) for t in self.client.texts("progress")]
             return any(m and m.group(1) == m.group(2) for m in matches)
 
-        self.hall.trainings["signs_s"].append(
-            await self.training(
-                "signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)
-            )
+        seconds = await self.training(
+            "signs_train", finished, "Train (SIGNS)", ("signs_flip", False, True)
+        )
+        self.hall.trainings["signs_s"].append(seconds)
+        self.hall.signs_speeds.append(
+            signs_speed(self.client.texts("progress", "markdown"), seconds)
         )
         await self.record_result("SIGNS", ("Test accuracy", "Test loss"))
 
@@ -578,6 +597,7 @@ def run(options: Options) -> dict:
         "page_switch_p95_s": rounded(percentile(hall.page_switches, 0.95)),
         "sin_fit_train_p50_s": rounded(percentile(hall.trainings["sin_fit_s"], 0.5)),
         "signs_train_p50_s": rounded(percentile(hall.trainings["signs_s"], 0.5)),
+        **signs_speed_figures(hall.signs_speeds),
         "tour_p50_s": rounded(percentile(hall.tours, 0.5)),
         "tour_max_s": rounded(max(hall.tours, default=None)),
         "wall_s": round(wall, 1),
@@ -612,6 +632,17 @@ def run(options: Options) -> dict:
     result["error_samples"] = hall.errors[:5]
     result["server_log_errors"] = stderr.problems()[-5:]
     return result
+
+
+def signs_speed_figures(speeds: list[tuple[float | None, float | None]]) -> dict:
+    """Median and lowest images/s the SIGNS students got, by their page and by the clock."""
+    page = [p for p, _ in speeds if p is not None]
+    clock = [c for _, c in speeds if c is not None]
+    return {
+        "signs_images_per_s_p50": rounded(percentile(page, 0.5), 1),
+        "signs_images_per_s_min": rounded(min(page, default=None), 1),
+        "signs_wall_images_per_s_p50": rounded(percentile(clock, 0.5), 1),
+    }
 
 
 def parse(argv: list[str]) -> Options:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.serving.scheduling import TrainingSlots, default_capacity, threads_per_job
+from core.serving.scheduling import TrainingSlots, default_capacity
 from core.serving.session_store import SessionStore, release_memory
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
@@ -58,12 +58,9 @@ LECTURE_CHART_SCALE = 1.4  # chart heights and chart text in lecturer mode
 
 @st.cache_resource(show_spinner=False)
 def training_slots() -> TrainingSlots:
-    """One queue per server process; torch's threads are split between the slots once."""
-    import torch
-
-    capacity = default_capacity()
-    torch.set_num_threads(threads_per_job(capacity))
-    return TrainingSlots(capacity=capacity)
+    """One queue per server process. Each job's share of torch's threads is set per chunk
+    (`job_threads`), so a student alone gets them all."""
+    return TrainingSlots(capacity=default_capacity())
 
 
 def session_id() -> str:
@@ -106,15 +103,56 @@ def training_turn() -> bool:
 
 
 def exclusive_chunk(step: Callable[[], T]) -> T | None:
-    """Run one chunk of this session's training unless another thread of the same session is
-    already stepping it (a rerun can overlap a fragment tick); then skip it and return None."""
+    """Run one chunk of this session's training, with its share of the threads (`job_threads`),
+    unless another thread of the same session is already stepping it (a rerun can overlap a
+    fragment tick); then skip it and return None."""
     lock = st.session_state.setdefault("_training_lock", threading.Lock())
     if not lock.acquire(blocking=False):
         return None
     try:
+        job_threads()
         return step()
     finally:
         lock.release()
+
+
+def job_threads() -> int:
+    """Give this session's training its share of the server's CPU threads, on the script thread
+    that is about to train: all of them when it trains alone, an equal part when others train
+    too (recomputed every chunk, so it follows students starting and finishing; a job already
+    inside a chunk keeps its count until that chunk's end, a tick at most). Kept in
+    st.session_state["_threads"] as (threads, jobs running) for `threads_sentence`."""
+    from core.devices import CPU_THREADS, use_threads
+
+    slots = training_slots()
+    threads = use_threads(slots.threads_for(session_id(), CPU_THREADS))
+    st.session_state["_threads"] = (threads, max(1, slots.status()[0]))
+    return threads
+
+
+def threads_sentence() -> str:
+    """How many threads this session's run has now, and why (after its first chunk)."""
+    from core.devices import CPU_THREADS
+
+    if "_threads" not in st.session_state:
+        return ""
+    threads, running = st.session_state["_threads"]
+    plural = "s" * (threads != 1)
+    if running == 1:
+        return (
+            f"This run trains with {threads} thread{plural}: it is the only run training on this "
+            "server, so it has all of the server's CPU threads."
+        )
+    if running > CPU_THREADS:
+        return (
+            f"This run trains with {threads} thread{plural}: {running} runs are training now, more "
+            f"than the server's {CPU_THREADS} CPU threads, so each has one and all run slower."
+        )
+    return (
+        f"This run trains with {threads} of the server's {CPU_THREADS} CPU threads: {running} runs "
+        "are training now and share them equally, so none slows the others down; it gets more "
+        "as the others finish."
+    )
 
 
 def end_training_turn() -> None:

@@ -40,6 +40,7 @@ def device_picker(
         format_func=choices.__getitem__,
         key=key,
         help=help
-        or "Where the model and the data live while training. The speed you get on each "
-        "device is listed after a run.",
+        or "Where the model and the data live while training. The CPU's threads are the "
+        "server's: a run training alone uses them all, runs training at the same time share "
+        "them. The speed you get on each device is listed after a run.",
     )

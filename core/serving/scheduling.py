@@ -34,9 +34,18 @@ def default_capacity() -> int:
     return machine_cores()
 
 
-def threads_per_job(capacity: int) -> int:
-    """torch threads for each job so that `capacity` jobs together use this server's cores once."""
-    return max(1, machine_cores() // max(1, capacity))
+def thread_shares(total: int, jobs: int) -> list[int]:
+    """torch threads for each of `jobs` running jobs, earliest first, so that together they use
+    the `total` threads once: equal shares, the remainder to the earliest jobs, at least 1 each
+    (more jobs than threads, which only a PLAYGROUND_MAX_JOBS above the core count allows, get
+    one thread each). One job alone gets all `total`."""
+    total, jobs = max(1, total), max(0, jobs)
+    if jobs == 0:
+        return []
+    share, rest = divmod(total, jobs)
+    if share == 0:
+        return [1] * jobs
+    return [share + 1 if place < rest else share for place in range(jobs)]
 
 
 @dataclass
@@ -81,6 +90,16 @@ class TrainingSlots:
             self._holders.pop(who, None)
             self._waiting.pop(who, None)
             self._promote(self.clock())
+
+    def threads_for(self, who: str, total: int) -> int:
+        """`who`'s share of `total` threads among the jobs running now (see `thread_shares`);
+        a job not (or no longer) holding a slot is counted as one more. Ask on every chunk:
+        the share grows when others finish and shrinks when others start."""
+        with self._lock:
+            running = list(self._holders)
+        if who not in running:
+            running.append(who)
+        return thread_shares(total, len(running))[running.index(who)]
 
     def status(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""

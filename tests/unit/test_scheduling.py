@@ -3,7 +3,7 @@
 import os
 import threading
 
-from core.serving.scheduling import TrainingSlots, threads_per_job
+from core.serving.scheduling import TrainingSlots, thread_shares
 
 
 class FakeClock:
@@ -63,10 +63,47 @@ def test_students_who_left_are_forgotten():
     assert slots.status() == (1, 0)
 
 
-def test_capacity_and_threads():
+def test_capacity():
     slots, _ = make(capacity=2)
     assert [slots.request(w) for w in "abc"] == [0, 0, 1]
-    assert threads_per_job(1) >= 1 and threads_per_job(10**6) == 1
+
+
+def test_thread_shares_use_every_thread_once():
+    for total in range(1, 17):
+        assert thread_shares(total, 1) == [total]  # a student alone gets the whole machine
+        for jobs in range(1, total + 1):
+            shares = thread_shares(total, jobs)
+            assert len(shares) == jobs and sum(shares) == total  # never oversubscribed
+            assert max(shares) - min(shares) <= 1 and shares == sorted(shares, reverse=True)
+    assert thread_shares(2, 2) == [1, 1] and thread_shares(16, 3) == [6, 5, 5]
+    assert thread_shares(4, 0) == []
+    assert thread_shares(2, 5) == [1] * 5  # more jobs than threads (PLAYGROUND_MAX_JOBS): one each
+
+
+def test_a_job_alone_gets_all_threads_and_shares_as_others_come_and_go():
+    slots, clock = make(capacity=2)
+    assert slots.threads_for("a", 2) == 2  # before its first request: counted as one more
+    slots.request("a")
+    assert slots.threads_for("a", 2) == 2
+    slots.request("b")
+    assert slots.threads_for("a", 2) == 1 and slots.threads_for("b", 2) == 1
+    slots.request("c")  # queued: capacity 2 keeps the machine from being oversubscribed
+    assert slots.status() == (2, 1)
+    assert slots.threads_for("a", 2) + slots.threads_for("b", 2) == 2
+    slots.release("a")  # a finished: c takes the slot, b and c share
+    assert slots.request("c") == 0
+    assert slots.threads_for("b", 2) == slots.threads_for("c", 2) == 1
+    slots.release("c")
+    assert slots.threads_for("b", 2) == 2  # alone again: b's next chunk gets both
+    clock.now = 30  # b went away without releasing: forgotten
+    assert slots.status() == (0, 0)
+
+
+def test_shares_of_many_threads_follow_slot_order():
+    slots, _ = make(capacity=3)
+    for who in "abc":
+        slots.request(who)
+    assert [slots.threads_for(w, 16) for w in "abc"] == thread_shares(16, 3) == [6, 5, 5]
 
 
 def test_many_threads_never_exceed_capacity():
@@ -101,7 +138,11 @@ def test_cores_capacity_and_threads_follow_the_environment(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CORES", "3")
     assert machine_cores() == 3
     assert default_capacity() == 3
-    assert threads_per_job(1) == 3 and threads_per_job(3) == 1
+    assert thread_shares(machine_cores(), 1) == [3] and thread_shares(machine_cores(), 3) == [
+        1,
+        1,
+        1,
+    ]
     monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "2")
     assert default_capacity() == 2
     monkeypatch.setenv("PLAYGROUND_CORES", "not a number")

@@ -1,0 +1,70 @@
+"""The SIGNS page tells the truth about threads: the device picker and the sidebar name the same
+CPU thread count, and a run states its own share, all of it alone and a part when others train."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.devices import CPU_THREADS
+from core.serving import thread_shares
+from tests.app.conftest import APP
+from ui.classroom import training_slots
+
+
+@pytest.fixture
+def signs_mlp():
+    slots = training_slots()  # the process's queue: forget runs earlier tests left in it
+    stale_s, slots.stale_s = slots.stale_s, 0.0
+    slots.status()
+    slots.stale_s = stale_s
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.session_state["signs_n_train"], at.session_state["signs_n_test"] = 120, 60
+    at.switch_page("app_pages/signs.py").run()
+    at.selectbox(key="signs_model").set_value("mlp").run()
+    assert not at.exception
+    yield at
+    if at.session_state["signs_running"]:  # hand the slot back for the tests after this one
+        at.button(key="signs_stop").click().run()
+
+
+def thread_caption(at: AppTest) -> str:
+    return next((c.value for c in at.caption if c.value.startswith("This run trains with")), "")
+
+
+def test_picker_and_sidebar_name_the_same_threads(signs_mlp):
+    at = signs_mlp
+    picker = at.selectbox(key="signs_device")
+    label = picker.format_func(picker.value)
+    assert label == f"cpu ({CPU_THREADS} threads)"
+    assert any(label in c.value for c in at.sidebar.caption)
+
+
+def test_a_student_alone_gets_every_thread_and_the_page_says_so(signs_mlp):
+    at = signs_mlp
+    assert training_slots().status() == (0, 0)
+    at.button(key="signs_train").click().run()
+    assert not at.exception and at.session_state["signs_running"]
+    sentence = thread_caption(at)
+    assert f"trains with {CPU_THREADS} thread" in sentence and "only run training" in sentence
+    assert at.session_state["_threads"] == (CPU_THREADS, 1)
+
+
+def test_with_another_student_training_the_run_states_its_share(signs_mlp):
+    at = signs_mlp
+    slots = training_slots()
+    if slots.capacity < 2:
+        pytest.skip("PLAYGROUND_MAX_JOBS=1: two runs never train at once here")
+    assert slots.request("another-student") == 0  # got the slot first
+    try:
+        at.button(key="signs_train").click().run()
+        assert not at.exception and at.session_state["signs_running"]
+        share = thread_shares(CPU_THREADS, 2)[1]
+        assert at.session_state["_threads"] == (share, 2)
+        sentence = thread_caption(at)
+        assert f"trains with {share}" in sentence and "2 runs are training now" in sentence
+        at.button(key="signs_stop").click().run()
+        speeds = next(d.value for d in at.dataframe if "images/s" in d.value.columns)
+        assert list(speeds["threads"]) == [share]  # the speed table notes the share it had
+    finally:
+        slots.release("another-student")
