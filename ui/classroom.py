@@ -118,40 +118,31 @@ def exclusive_chunk(step: Callable[[], T]) -> T | None:
 
 def job_threads() -> int:
     """Give this session's training its share of the server's CPU threads, on the script thread
-    that is about to train: all of them when it trains alone, an equal part when others train
-    too (recomputed every chunk, so it follows students starting and finishing; a job already
-    inside a chunk keeps its count until that chunk's end, a tick at most). Kept in
-    st.session_state["_threads"] as (threads, jobs running) for `threads_sentence`."""
+    that is about to train (the count is kept per thread): the same share for every run, see
+    `TrainingSlots.threads_per_run`. Kept in st.session_state["_threads"] as (threads, runs
+    training now, runs that may train at once) for `threads_sentence`."""
     from core.devices import CPU_THREADS, use_threads
 
     slots = training_slots()
-    threads = use_threads(slots.threads_for(session_id(), CPU_THREADS))
-    st.session_state["_threads"] = (threads, max(1, slots.status()[0]))
+    threads = use_threads(slots.threads_per_run(CPU_THREADS))
+    st.session_state["_threads"] = (threads, max(1, slots.status()[0]), slots.capacity)
     return threads
 
 
 def threads_sentence() -> str:
-    """How many threads this session's run has now, and why (after its first chunk)."""
+    """How many threads this session's run has, and why (after its first chunk)."""
     from core.devices import CPU_THREADS
 
     if "_threads" not in st.session_state:
         return ""
-    threads, running = st.session_state["_threads"]
-    plural = "s" * (threads != 1)
-    if running == 1:
-        return (
-            f"This run trains with {threads} thread{plural}: it is the only run training on this "
-            "server, so it has all of the server's CPU threads."
-        )
-    if running > CPU_THREADS:
-        return (
-            f"This run trains with {threads} thread{plural}: {running} runs are training now, more "
-            f"than the server's {CPU_THREADS} CPU threads, so each has one and all run slower."
-        )
+    threads, running, capacity = st.session_state["_threads"]
+    share = "all" if threads >= CPU_THREADS else f"{threads} of the"
+    others = "it is the only run training now" if running == 1 else f"{running} runs train now"
     return (
-        f"This run trains with {threads} of the server's {CPU_THREADS} CPU threads: {running} runs "
-        "are training now and share them equally, so none slows the others down; it gets more "
-        "as the others finish."
+        f"This run trains with {share} server's {CPU_THREADS} CPU thread{'s' * (CPU_THREADS != 1)} "
+        f"({others}; up to {capacity} may train at once). Every run gets the same share whoever "
+        "else trains: with another number of threads PyTorch adds a batch up in another order, "
+        "and the same seed must give the same run, bit for bit."
     )
 
 

@@ -41,6 +41,6 @@ def device_picker(
         key=key,
         help=help
         or "Where the model and the data live while training. The CPU's threads are the "
-        "server's: a run training alone uses them all, runs training at the same time share "
-        "them. The speed you get on each device is listed after a run.",
+        "server's: every run gets the same share of them whoever else trains, so one seed "
+        "gives one run. The speed you get on each device is listed after a run.",
     )

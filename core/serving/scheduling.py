@@ -91,15 +91,13 @@ class TrainingSlots:
             self._waiting.pop(who, None)
             self._promote(self.clock())
 
-    def threads_for(self, who: str, total: int) -> int:
-        """`who`'s share of `total` threads among the jobs running now (see `thread_shares`);
-        a job not (or no longer) holding a slot is counted as one more. Ask on every chunk:
-        the share grows when others finish and shrinks when others start."""
-        with self._lock:
-            running = list(self._holders)
-        if who not in running:
-            running.append(who)
-        return thread_shares(total, len(running))[running.index(who)]
+    def threads_per_run(self, total: int) -> int:
+        """Every run's torch threads: the smallest of the equal shares of `total` among a full
+        house of `capacity` runs, whoever else trains now. Fixed on purpose: a different thread
+        count sums a batch in a different order, and one seed must give one run bit for bit
+        (issue: same seed, same run), so a run alone does not take more threads than it would
+        have beside others; the queue still never oversubscribes the machine."""
+        return thread_shares(total, self.capacity)[-1]
 
     def status(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""

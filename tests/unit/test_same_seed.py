@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from core.classifier import ClassifierConfig, ClassifierTrainer, compare_modes, tensor_data
+from core.devices import use_threads
 from core.signs_data import synthetic_signs
 from core.sin_fit import SineFitConfig, SineFitTrainer
 
@@ -33,6 +34,8 @@ SIN_CONFIGS = (
     SineFitConfig(variant="nn", steps=120, noise=0.1),
     SineFitConfig(variant="optim", optimizer="adam", lr=1e-3, steps=120),
 )
+
+RUN_THREADS = 1  # what TrainingSlots.threads_per_run gives each run on a 2-core box
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,17 @@ def switching_often():
 
 def student(seed: int, data, start: threading.Barrier | None = None) -> dict:
     """What one student's session does: build every trainer, then train them turn by turn
-    (the page's ticks), and report every loss and the final weights."""
+    (the page's ticks), and report every loss and the final weights. Like the page's script
+    thread, it trains with the one thread count every run gets (ui/classroom.job_threads)."""
+    previous = torch.get_num_threads()
+    use_threads(RUN_THREADS)
+    try:
+        return _train(seed, data, start)
+    finally:
+        use_threads(previous)
+
+
+def _train(seed: int, data, start: threading.Barrier | None) -> dict:
     signs = [ClassifierTrainer(replace(c, seed=seed), data) for c in SIGNS_CONFIGS]
     if start is not None:
         start.wait()
@@ -128,12 +141,17 @@ def test_training_leaves_torchs_global_generator_as_it_was(data):
 
 
 def test_someone_seeding_the_global_generator_in_between_changes_nothing(data, alone):
-    signs = [ClassifierTrainer(replace(c, seed=7), data) for c in SIGNS_CONFIGS]
-    for trainer in signs:
-        while not trainer.done:
-            torch.manual_seed(99)  # another session seeds torch's generator between two ticks
-            torch.rand(10)
-            trainer.run(2)
+    previous = torch.get_num_threads()
+    use_threads(RUN_THREADS)
+    try:
+        signs = [ClassifierTrainer(replace(c, seed=7), data) for c in SIGNS_CONFIGS]
+        for trainer in signs:
+            while not trainer.done:
+                torch.manual_seed(99)  # another session seeds torch's generator between ticks
+                torch.rand(10)
+                trainer.run(2)
+    finally:
+        use_threads(previous)
     assert [t.batch_losses for t in signs] == alone["signs_losses"]
     for trainer, weights in zip(signs, alone["signs_weights"], strict=True):
         assert all(torch.equal(v, weights[k]) for k, v in trainer.model.state_dict().items())

@@ -80,30 +80,29 @@ def test_thread_shares_use_every_thread_once():
     assert thread_shares(2, 5) == [1] * 5  # more jobs than threads (PLAYGROUND_MAX_JOBS): one each
 
 
-def test_a_job_alone_gets_all_threads_and_shares_as_others_come_and_go():
+def test_every_run_gets_the_same_share_whoever_else_trains():
     slots, clock = make(capacity=2)
-    assert slots.threads_for("a", 2) == 2  # before its first request: counted as one more
+    assert slots.threads_per_run(2) == 1  # before its first request
     slots.request("a")
-    assert slots.threads_for("a", 2) == 2
+    assert slots.threads_per_run(2) == 1  # alone: the same share as beside another
     slots.request("b")
-    assert slots.threads_for("a", 2) == 1 and slots.threads_for("b", 2) == 1
     slots.request("c")  # queued: capacity 2 keeps the machine from being oversubscribed
     assert slots.status() == (2, 1)
-    assert slots.threads_for("a", 2) + slots.threads_for("b", 2) == 2
-    slots.release("a")  # a finished: c takes the slot, b and c share
-    assert slots.request("c") == 0
-    assert slots.threads_for("b", 2) == slots.threads_for("c", 2) == 1
-    slots.release("c")
-    assert slots.threads_for("b", 2) == 2  # alone again: b's next chunk gets both
-    clock.now = 30  # b went away without releasing: forgotten
+    assert slots.threads_per_run(2) * slots.capacity <= 2
+    slots.release("a")
+    assert slots.request("c") == 0 and slots.threads_per_run(2) == 1
+    clock.now = 30  # b and c went away without releasing: forgotten
     assert slots.status() == (0, 0)
 
 
-def test_shares_of_many_threads_follow_slot_order():
+def test_shares_of_many_threads_are_the_smallest_equal_share():
     slots, _ = make(capacity=3)
     for who in "abc":
         slots.request(who)
-    assert [slots.threads_for(w, 16) for w in "abc"] == thread_shares(16, 3) == [6, 5, 5]
+    assert thread_shares(16, 3) == [6, 5, 5]
+    assert slots.threads_per_run(16) == 5
+    assert TrainingSlots(capacity=1).threads_per_run(16) == 16
+    assert TrainingSlots(capacity=4).threads_per_run(2) == 1  # more runs than threads: one each
 
 
 def test_many_threads_never_exceed_capacity():
