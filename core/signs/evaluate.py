@@ -98,13 +98,15 @@ def compare_modes(
     generator = torch.Generator().manual_seed(seed)  # companions and dropout masks, from `seed`
     twin = use_generator(copy.deepcopy(model), generator)
     train_rows, eval_rows = [], []
+    # eval mode first, on the model's own statistics: train-mode passes move the twin's batch
+    # norm running statistics, and the eval rows must be what predict() shows beside them
+    with evaluating(twin):
+        for _ in range(repeats):
+            eval_rows.append(twin(image.unsqueeze(0).to(device))[0].softmax(0).float().cpu())
     with torch.no_grad():
         twin.train()
         for _ in range(repeats):
             pick = torch.randperm(len(companions), generator=generator)[:15]
             batch = torch.cat([companions[pick], image.unsqueeze(0)]).to(device)
             train_rows.append(twin(batch)[-1].softmax(0).float().cpu())
-    with evaluating(twin):
-        for _ in range(repeats):
-            eval_rows.append(twin(image.unsqueeze(0).to(device))[0].softmax(0).float().cpu())
     return torch.stack(train_rows), torch.stack(eval_rows)

@@ -166,6 +166,16 @@ def test_train_mode_predictions_vary_and_eval_mode_ones_do_not(small_data):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
+def test_eval_mode_rows_are_the_prediction_shown_beside_them(small_data):
+    """The page shows predict()'s bars above compare_modes' table: the eval rows must be the same
+    numbers, not the twin's after its train-mode passes moved batch norm's running statistics."""
+    model = build_model("signs_cnn", dropout=0.5)
+    image = small_data.test_images[0]
+    _, eval_rows = compare_modes(model, image, small_data.train_images, repeats=3)
+    for row in eval_rows:
+        torch.testing.assert_close(row, predict(model, image))
+
+
 def test_batch_of_one_with_batch_norm_is_a_sentence(small_data):
     with pytest.raises(ClassifierError, match="at least two"):
         ClassifierTrainer(ClassifierConfig(batch_size=1), small_data)
