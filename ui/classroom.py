@@ -229,17 +229,28 @@ def _coerce(text: str, default):
     return text
 
 
+def link_is_new(scope: str) -> bool:
+    """True the first time `scope` (a page's settings, a preset, a tab) sees this session's
+    URL, and again whenever the URL names a different lesson than the one `scope` last applied:
+    a lesson link must set its page up even when the student has been on that page before.
+    Typing into a widget never makes a link new (the lesson in the URL stays the same)."""
+    flag = "_url_applied_" + scope
+    lesson = st.query_params.get("lesson", "")
+    if flag in st.session_state and st.session_state[flag] == lesson:
+        return False
+    st.session_state[flag] = lesson
+    return True
+
+
 def load_settings_from_url(
     settings: dict[str, object], options: dict[str, list] | None = None
 ) -> None:
-    """On the first run of a page in this session, copy its settings from the URL's query
-    parameters into st.session_state. `settings` maps widget keys to their defaults (the type
+    """On the first run of a page in this session (or when a lesson link names a new lesson),
+    copy its settings from the URL's query parameters into st.session_state. `settings` maps widget keys to their defaults (the type
     to parse to); `options` lists the allowed values of choice widgets. Values that do not
     parse, or are not allowed, are skipped with a sentence."""
-    flag = "_url_loaded_" + next(iter(settings), "")
-    if st.session_state.get(flag):
+    if not link_is_new("settings:" + next(iter(settings), "")):
         return
-    st.session_state[flag] = True
     rejected = []
     for key, default in settings.items():
         if key not in st.query_params:
