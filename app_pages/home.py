@@ -9,6 +9,16 @@ st.markdown(
     "Each page also shows the few lines of PyTorch behind what you see, ready to paste into a notebook."
 )
 
+with st.container(border=True, key="home_lessons"):
+    st.subheader("📚 Lessons: the course, one idea at a time")
+    st.write(
+        "Tensors, the NumPy bridge, autograd, nn.Module, losses, optimizers, the training loop, "
+        "data, devices, saving and pretrained models: every idea of the course notes is a lesson "
+        "that opens the right page already set up, with a link on to the next one."
+    )
+    st.page_link("app_pages/lessons.py", label="Open the lessons", icon="➡️")
+
+st.subheader("The four playgrounds")
 CARDS = [
     (
         "app_pages/tensors.py",
