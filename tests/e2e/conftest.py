@@ -129,25 +129,28 @@ _AXE_RUN = """async ([tags, exclude]) => {
 }"""
 
 
-@pytest.fixture
-def axe(page: Page):
-    """axe("name") runs axe-core's WCAG 2.1 A/AA rules on the page as it is and fails on any
-    critical or serious violation, naming each element; a screenshot is saved first."""
+def check_axe(page: Page, name: str) -> None:
+    """Run axe-core's WCAG 2.1 A/AA rules on `page` as it is and fail on any critical or
+    serious violation, naming each element; a screenshot (axe_<name>.png) is saved first."""
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed: `make axe` fetches it from the npm registry")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1500)  # charts and code blocks draw after the script finishes
+    wait_for_script(page)
+    page.screenshot(path=str(SCREENSHOTS / f"axe_{name}.png"), full_page=True)
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(_AXE_RUN, [AXE_TAGS, AXE_EXCLUDE])
+    report = "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}):\n  " + "\n  ".join(v["nodes"][:12])
+        for v in violations
+    )
+    assert not violations, f"axe-core on {name}:\n{report}"
 
-    def _axe(name: str) -> None:
-        page.wait_for_timeout(1500)  # charts and code blocks draw after the script finishes
-        wait_for_script(page)
-        page.screenshot(path=str(SCREENSHOTS / f"axe_{name}.png"), full_page=True)
-        if not page.evaluate("() => typeof axe !== 'undefined'"):
-            page.add_script_tag(path=str(AXE_JS))
-        violations = page.evaluate(_AXE_RUN, [AXE_TAGS, AXE_EXCLUDE])
-        report = "\n".join(
-            f"{v['impact']} {v['id']} ({v['help']}):\n  " + "\n  ".join(v["nodes"][:12])
-            for v in violations
-        )
-        assert not violations, f"axe-core on {name}:\n{report}"
 
-    return _axe
+@pytest.fixture
+def axe(page: Page):
+    """axe("name") runs check_axe on the test's page."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed: `make axe` fetches it from the npm registry")
+    return lambda name: check_axe(page, name)

@@ -1,13 +1,15 @@
 """Every page on a projector in lecturer mode (1280×720 and 1920×1080) and on a phone (390×844):
-screenshots to look at, and checks that nothing is cut off or covered."""
+screenshots to look at, checks that nothing is cut off or covered, and axe-core in both layouts."""
 
 import pytest
 from playwright.sync_api import expect
 
 from harness import wait_for_script
+from tests.e2e.conftest import check_axe
 
 PAGES = {
     "home": ("", "Torch Playground"),
+    "lessons": ("lessons", "Lessons"),
     "tensors": ("tensors", "Tensor inspector"),
     "autograd": ("autograd", "Autograd graph"),
     "sin_fit": ("sin-fit", "sin(x) fit"),
@@ -88,6 +90,8 @@ def test_lecturer_mode_screens(browser, app_url, shot_dir, size, name):
         assert label.bounding_box()["height"] >= 18
     charts_fit(page)
     screens(page, shot_dir, f"lecture_{size}_{name}")
+    if size == "projector_1280":  # the larger type and charts pass axe too (once per page)
+        check_axe(page, f"lecture_{name}")
     page.context.close()
 
 
@@ -107,4 +111,5 @@ def test_phone_screens(browser, app_url, shot_dir, name):
         assert legend.bounding_box()["width"] <= SIZES["phone"][0]  # it wraps, at full size
     charts_fit(page)
     screens(page, shot_dir, f"phone_{name}")
+    check_axe(page, f"phone_{name}")
     page.context.close()
