@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 
 import torch
 
+from core.validation import one_of
+
 # name -> (torch.optim class name, label a page shows)
 OPTIMIZER_TABLE: dict[str, tuple[str, str]] = {
     "sgd": ("SGD", "SGD"),
@@ -29,10 +31,12 @@ class OptimizerError(ValueError):
 
 def check_optimizer(name: str) -> str:
     """Return `name` if the table has it, else raise OptimizerError with the choices."""
-    if name not in OPTIMIZER_TABLE:
-        raise OptimizerError(
-            f"There is no optimizer called '{name}'. Pick one of: {', '.join(OPTIMIZER_NAMES)}."
-        )
+    one_of(
+        name,
+        OPTIMIZER_NAMES,
+        f"There is no optimizer called '{name}'. Pick one of: {{choices}}.",
+        OptimizerError,
+    )
     return name
 
 
