@@ -34,8 +34,9 @@ st.markdown(
     "pixels, as in the course's SIGNS set. Pick the data, the model and the device, press **Train**, "
     "and watch the loss fall. Then look at what the model gets wrong."
 )
+settings.apply_tab_from_link()  # a lesson link selects its tab, also on a page seen before
 tab_data, tab_model, tab_train, tab_results, tab_save = st.tabs(
-    ["1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Save & export"]
+    settings.TABS, key="signs_tab", bind="query-params"
 )
 
 with tab_data:
