@@ -65,3 +65,11 @@ def apply_tab_from_link() -> None:
     if link_is_new("signs_tab"):
         wanted = st.query_params.get("signs_tab", TABS[0])
         st.session_state["signs_tab"] = wanted if wanted in TABS else TABS[0]
+
+
+def open_from_link(key: str, name: str) -> bool:
+    """Whether the expander `key` starts open: a new link with `signs_open=name` opens it (a
+    lesson's); otherwise it stays as the student left it. Call before drawing it."""
+    if link_is_new("open:" + key):
+        st.session_state[key] = st.query_params.get("signs_open") == name
+    return bool(st.session_state.get(key, False))
