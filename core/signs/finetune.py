@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core.randomness import initialise
+from core.randomness import build
 from core.signs.config import ClassifierError
 from core.signs.data import TensorData
 
@@ -46,7 +46,8 @@ def with_new_head(
     name = head_name(twin)
     twin.requires_grad_(False)  # the backbone: frozen
     old = twin.get_submodule(name)
-    head = initialise(nn.Linear(old.in_features, num_classes), generator)  # requires grad
+    # built on the meta device, then drawn from `generator`: torch's global one is not touched
+    head = build(lambda: nn.Linear(old.in_features, num_classes), generator)  # requires grad
     parent, _, child = name.rpartition(".")
     setattr(twin.get_submodule(parent) if parent else twin, child, head)
     return twin, name

@@ -68,3 +68,15 @@ def test_the_change_table_compares_buffers_too():
         and rows["features.0.1.running_mean"].kind == "buffer"
     )
     assert not rows["features.0.0.weight"].changed
+
+
+def test_fine_tuning_draws_nothing_from_torchs_global_generator():
+    model = build_model("small_cnn")
+    data = four_class_data()
+    state = torch.get_rng_state()
+    first = fine_tune(model, data, batches=2, batch_size=8, seed=4)
+    assert torch.equal(torch.get_rng_state(), state)
+    torch.manual_seed(12345)  # whatever the global generator holds, the same seed: the same head
+    second = fine_tune(model, data, batches=2, batch_size=8, seed=4)
+    for key, tensor in first.model.state_dict().items():
+        assert torch.equal(second.model.state_dict()[key], tensor), key

@@ -169,7 +169,8 @@ def save_and_load(trainer, config, data, data_key: str) -> None:
         st.markdown(
             f"**Inside the state_dict** of this {MODEL_INFO[trainer.config.model][0]}: "
             f"{len(table)} tensors, {int(table['values'].sum()):,} numbers: the learnt weights "
-            "and biases, and batch norm's running statistics (buffers, learnt without gradients)."
+            "and biases, and batch norm's buffers: its running statistics (learnt without "
+            "gradients) and its count of batches seen (num_batches_tracked)."
         )
         st.dataframe(table, hide_index=True, height=min(300, 36 + 35 * len(table)))
         st.code(save_code(trainer.config), language="python")
