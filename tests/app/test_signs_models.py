@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
@@ -84,8 +85,6 @@ def test_the_eval_vs_train_lesson_opens_results_of_the_pretrained_cnn():
 
 
 def test_the_several_gpus_lesson_shows_the_picker_with_gpus_and_the_three_ways():
-    import torch
-
     at = open_signs(lesson("several-gpus").query)
     assert at.session_state["signs_tab"] == "2 · Model"
     assert expander_open(at, "Several GPUs")
@@ -186,8 +185,6 @@ def test_results_say_when_the_model_was_trained_on_other_data():
 
 
 def test_weights_for_other_classes_are_not_scored_on_this_data():
-    import torch
-
     from core.signs import ClassifierConfig, build_model, save_checkpoint
 
     config = ClassifierConfig(model="tinyvgg", num_classes=4)
@@ -202,3 +199,21 @@ def test_weights_for_other_classes_are_not_scored_on_this_data():
     # the exported scripts follow the loaded model: its four classes, not SIGNS's six
     dp = next(c.value for c in at.code if "nn.DataParallel over GPUs" in c.value)
     assert 'CLASSES = ["fist", "one", "two", "palm"]' in dp
+
+
+def test_the_downloaded_weights_load_back_and_keep_what_they_were_trained_on():
+    from core.signs import save_checkpoint
+
+    at = open_signs(lesson("save-load-pt").query)
+    trainer = at.session_state["signs_trainer"]
+    trained_on = at.session_state["signs_trainer_data"]
+    blob = save_checkpoint(trainer.model, trainer.config, trainer.classes, trained_on)
+    at.button(key="signs_reset").click().run()  # forget the model, then load the file
+    assert at.session_state["signs_trainer"] is None
+    at = upload_weights(at, "signs_small_cnn.pt", blob)
+    assert any("Loaded: signs_small_cnn.pt" in s.value for s in at.success)
+    loaded = at.session_state["signs_trainer"]
+    assert loaded.config == trainer.config and at.session_state["signs_trainer_data"] == trained_on
+    for key, tensor in trainer.model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[key], tensor)
+    assert "the data this model was trained on" in texts(at)
