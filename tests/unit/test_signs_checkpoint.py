@@ -59,6 +59,7 @@ CASES = {  # name -> (bytes, a piece of the sentence)
 }
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch's, on the plain pickle
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_file_that_does_not_load_is_named_for_what_it_is(name):
     blob, sentence = CASES[name]
