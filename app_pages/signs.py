@@ -14,14 +14,16 @@ from core.signs import (
     training_snippet,
 )
 from ui.classroom import share_box
-from ui.device_picker import device_picker
+from ui.device_picker import device_picker, several_gpus_expander
 from ui.signs import charts, export, model_table, pictures, results, save_load, settings, training
 from ui.signs import data_source as source
 from ui.signs.memo import cached
 from ui.signs.own_data import own_signs_source
+from ui.signs.pretrained import pretrained_section
 
 state = st.session_state
 settings.restore()
+save_load.apply_lesson_start()  # a lesson link may start from the pretrained CNN
 
 
 def next_data_seed() -> None:
@@ -34,8 +36,9 @@ st.markdown(
     "pixels, as in the course's SIGNS set. Pick the data, the model and the device, press **Train**, "
     "and watch the loss fall. Then look at what the model gets wrong."
 )
+settings.apply_tab_from_link()  # a lesson link selects its tab, also on a page seen before
 tab_data, tab_model, tab_train, tab_results, tab_save = st.tabs(
-    ["1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Save & export"]
+    settings.TABS, key="signs_tab", bind="query-params"
 )
 
 with tab_data:
@@ -107,6 +110,8 @@ with tab_model:
     )
     with c3:
         device = device_picker("signs_device", data_parallel_value=ALL_GPUS)
+    settings.open_from_link("signs_gpus_open", "gpus")
+    several_gpus_expander("signs_gpus_open", ALL_GPUS)
     c1, c2, c3, c4 = st.columns(4)
     lr = c1.select_slider(
         "Learning rate",
@@ -177,9 +182,11 @@ with tab_results:
         st.info("Train a model (tab 3) or load weights (tab 5) to see its results here.")
     elif state["signs_running"]:
         st.info("Training is running: results appear when it stops.")
-    else:
+    elif results.scored_on(
+        state.get("signs_trainer_data"), choice.key, trainer.config.num_classes, data.classes
+    ):  # says on which data it is scored; False: another number of classes, nothing to score
         result = cached(
-            ("eval", id(trainer), trainer.batches_done),
+            ("eval", id(trainer), trainer.batches_done, choice.key),
             lambda: evaluate(trainer.model, data.test_images, data.test_labels, trainer.device),
         )
         results.results_summary(result, data.classes)
@@ -189,4 +196,5 @@ with tab_results:
 with tab_save:
     trainer = state["signs_trainer"]
     save_load.save_and_load(trainer, config, data, choice.key)
-    export.export_scripts(trainer.config if trainer is not None else config)
+    pretrained_section(trainer, data, choice.key)
+    export.export_scripts(config, data.classes, trainer)

@@ -38,15 +38,45 @@ class ExportedScript:
     source: str
 
 
-def _checkpoint_code(config: ClassifierConfig) -> str:
-    """SETTINGS and a `save_checkpoint(model, args)` writing the page's checkpoint format."""
+def default_classes(config: ClassifierConfig, classes: list[str] | None) -> list[str]:
+    """The class names a script saves: the page's (`classes`), else SIGNS's "0".."5" for six
+    classes, else "0", "1", ... one per class."""
+    if classes is not None:
+        if len(classes) != config.num_classes:
+            raise ValueError(
+                f"{len(classes)} class names were given for a model with {config.num_classes} "
+                "outputs."
+            )
+        return [str(c) for c in classes]
+    if config.num_classes == len(CLASS_NAMES):
+        return list(CLASS_NAMES)
+    return [str(i) for i in range(config.num_classes)]
+
+
+def _checkpoint_code(config: ClassifierConfig, classes: list[str] | None = None) -> str:
+    """SETTINGS, CLASSES and a `save_checkpoint(model, args)` writing the page's checkpoint
+    format with the real class names: DATA_DIR/classes.txt when the folder has one (as "My own
+    hand signs" writes it), else the page's names at export time."""
     fields = "\n".join(
         f"    {json.dumps(name)}: {json.dumps(value) if isinstance(value, str) else repr(value)},"
         for name, value in asdict(config).items()
     )
+    names = default_classes(config, classes)
     return f'''SETTINGS = {{  # the page's settings this script was exported with
 {fields}
 }}
+CLASSES = {json.dumps(names, ensure_ascii=False)}  # the class names, in label order
+
+
+def class_names(data_dir):
+    """The names in DATA_DIR/classes.txt (one a line, in label order) if there is one, else CLASSES."""
+    path = os.path.join(data_dir, "classes.txt")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as file:
+            names = [line.strip() for line in file if line.strip()]
+        if len(names) == SETTINGS["num_classes"]:
+            return names
+    return CLASSES
 
 
 def save_checkpoint(model, args):
@@ -59,7 +89,7 @@ def save_checkpoint(model, args):
     torch.save({{
         "format": "{CHECKPOINT_FORMAT}",
         "config": json.dumps(settings, indent=2),
-        "classes": {json.dumps(list(CLASS_NAMES))},
+        "classes": class_names(args.data_dir),
         "state_dict": {{name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}},
     }}, args.save)'''
 
@@ -68,7 +98,7 @@ SAVED_FORMAT = """The weights are saved in Torch Playground's checkpoint format:
 reads the file, and so does torch.load(path, weights_only=True)."""
 
 
-def data_parallel_script(config: ClassifierConfig) -> str:
+def data_parallel_script(config: ClassifierConfig, classes: list[str] | None = None) -> str:
     """The script training on every listed GPU of one machine with `nn.DataParallel`.
 
     Long because it is one template: the script reads top to bottom as the student gets it.
@@ -98,7 +128,7 @@ Without a GPU it trains on the CPU (nn.DataParallel then calls the model as it i
 
 {p.body}
 
-{_checkpoint_code(config)}
+{_checkpoint_code(config, classes)}
 
 
 def main():
@@ -132,7 +162,7 @@ def _ddp_device(default_device: str) -> str:
     return "cuda" if default_device == "cuda" else "cpu"
 
 
-def ddp_script(config: ClassifierConfig) -> str:
+def ddp_script(config: ClassifierConfig, classes: list[str] | None = None) -> str:
     """The script for `torchrun`: one process per device, DistributedDataParallel, any machines.
 
     Long because it is one template: the script reads top to bottom as the student gets it.
@@ -164,7 +194,7 @@ them and its port 29500 is reachable from the others:
 
 {p.body}
 
-{_checkpoint_code(config)}
+{_checkpoint_code(config, classes)}
 
 
 def mean_over_ranks(device, *values):
@@ -215,8 +245,11 @@ def main():
     dist.destroy_process_group(){MAIN_CALL}'''
 
 
-def exported_scripts(config: ClassifierConfig) -> list[ExportedScript]:
-    """The three scripts from one config: single device, nn.DataParallel, DDP under torchrun."""
+def exported_scripts(
+    config: ClassifierConfig, classes: list[str] | None = None
+) -> list[ExportedScript]:
+    """The three scripts from one config: single device, nn.DataParallel, DDP under torchrun;
+    the parallel two save `classes` (the page's class names) unless the data has classes.txt."""
     files = SCRIPT_FILES
     device = script_parts(config).default_device
     data = "--data-dir data/64x64_SIGNS"
@@ -233,7 +266,7 @@ def exported_scripts(config: ClassifierConfig) -> list[ExportedScript]:
             "nn.DataParallel (one machine, several GPUs)",
             files["dp"],
             f"CUDA_VISIBLE_DEVICES=0,1 python {files['dp']} {data}",
-            data_parallel_script(config),
+            data_parallel_script(config, classes),
         ),
         ExportedScript(
             "ddp",
@@ -241,6 +274,6 @@ def exported_scripts(config: ClassifierConfig) -> list[ExportedScript]:
             files["ddp"],
             f"torchrun --standalone --nproc_per_node=2 {files['ddp']} {data} "
             f"--device {_ddp_device(device)}",
-            ddp_script(config),
+            ddp_script(config, classes),
         ),
     ]

@@ -260,7 +260,7 @@ def test_bare_state_dicts_load_and_wrong_ones_get_sentences():
     )
     with pytest.raises(ClassifierError, match="do not belong to the MLP"):
         load_checkpoint(buffer.getvalue(), ClassifierConfig(model="mlp"))
-    with pytest.raises(ClassifierError, match="not a PyTorch weights file"):
+    with pytest.raises(ClassifierError, match="is a text file, not PyTorch weights"):
         load_checkpoint(b"hello, not a checkpoint", ClassifierConfig())
     other = build_model("mlp", dropout=0.1).state_dict()
     other["classifier.7.weight"] = torch.zeros(7, 128)

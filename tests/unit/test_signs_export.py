@@ -204,3 +204,38 @@ def test_ddp_script_under_torchrun_trains_on_two_ranks_and_the_page_loads_it(
     script_test_loss = float(re.search(r"test loss ([\d.]+)", out.stdout).group(1))
     page = evaluate(trainer.model, data.test_images, data.test_labels)
     assert page.loss == pytest.approx(script_test_loss, abs=2e-3)
+
+
+# ---------------------------------------------------------------- the class names they save
+
+
+def script_namespace(source: str) -> dict:
+    """The functions of a generated script (our own text, not user input), without running main."""
+    namespace = {"__name__": "exported_script"}
+    exec(compile(source, "train_signs_dp.py", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+@pytest.mark.parametrize("make", [data_parallel_script, ddp_script], ids=["dp", "ddp"])
+def test_the_parallel_scripts_save_the_real_class_names(make, tmp_path):
+    from types import SimpleNamespace
+
+    config = ClassifierConfig(model="tinyvgg", num_classes=4)
+    names = ["fist", "one", "peace", "palm"]
+    script = script_namespace(make(config, names))
+    model = build_model("tinyvgg", num_classes=4)
+    args = SimpleNamespace(epochs=1, batch_size=8, lr=0.01, seed=0, save=str(tmp_path / "w.pt"))
+    args.data_dir = str(tmp_path)  # no classes.txt: the page's names at export time
+    script["save_checkpoint"](model, args)
+    _config, _state, classes = load_checkpoint((tmp_path / "w.pt").read_bytes(), config)
+    assert classes == names
+    (tmp_path / "classes.txt").write_text("a\nb\nc\nd\n", encoding="utf-8")  # the data's own names
+    script["save_checkpoint"](model, args)
+    assert load_checkpoint((tmp_path / "w.pt").read_bytes(), config)[2] == ["a", "b", "c", "d"]
+
+
+def test_without_names_the_scripts_number_the_classes():
+    source = data_parallel_script(ClassifierConfig(model="tinyvgg", num_classes=3))
+    assert 'CLASSES = ["0", "1", "2"]' in source
+    with pytest.raises(ValueError, match="2 class names were given for a model with 3"):
+        data_parallel_script(ClassifierConfig(model="tinyvgg", num_classes=3), ["a", "b"])

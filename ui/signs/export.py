@@ -19,8 +19,11 @@ takes the same step. The same script **runs across several machines** (`--nnodes
 a single machine."""
 
 
-def export_scripts(config: ClassifierConfig) -> None:
-    """The explanation, then one tab per script: how to run it, a download button, its code."""
+def export_scripts(config: ClassifierConfig, classes: list[str], trainer=None) -> None:
+    """The explanation, then one tab per script: how to run it, a download button, its code.
+    The scripts follow the trained model's settings and classes when there is one."""
+    if trainer is not None:
+        config, classes = trainer.config, trainer.classes
     st.subheader("Export a plain PyTorch script")
     st.markdown(WHY_DDP)
     st.caption(
@@ -28,7 +31,7 @@ def export_scripts(config: ClassifierConfig) -> None:
         "**Load weights** above reads; the DataParallel and DDP scripts save this page's "
         "checkpoint format (weights, settings and class names)."
     )
-    scripts = exported_scripts(config)
+    scripts = exported_scripts(config, classes if len(classes) == config.num_classes else None)
     for tab, script in zip(st.tabs([s.title for s in scripts]), scripts, strict=True):
         with tab:
             st.code(script.command, language="bash", wrap_lines=True)

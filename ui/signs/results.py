@@ -154,3 +154,60 @@ def predict_one_picture(trainer, data, crop: bool = False) -> None:
         "In train mode dropout switches off random units and batch norm uses the statistics "
         "of the batch, so the answer changes from try to try. model.eval() makes it repeatable."
     )
+
+
+def data_label(key: str | None) -> str:
+    """How the page names a data set from its key (ui.signs.data_source, ui.signs.own_data)."""
+    parts = (key or "").split("/")
+    if parts[0] == "built-in" and len(parts) >= 4:
+        return f"the built-in hands ({parts[1]} train, {parts[2]} test, seed {parts[3]})"
+    if parts[0] == "upload":
+        return f"an uploaded zip ({parts[1][:8]}…)" if len(parts) > 1 else "an uploaded zip"
+    if parts[0] == "own":
+        return "your own hand signs"
+    if parts[0] == "server":
+        return f"the server's folder {'/'.join(parts[1:-1])}"
+    return "data the file does not name"
+
+
+UNKNOWN_DATA = "unknown"  # the data of weights from a file that does not say (a bare state_dict)
+
+
+def scored_on(trained_on: str | None, data_key: str, outputs: int, classes: list[str]) -> bool:
+    """Say on which data the results below are scored, and warn when it is not the data the
+    model was trained on. False when the model cannot be scored on this data at all (its
+    output layer has another number of classes): the caller then shows no scores."""
+    now, then = data_label(data_key), data_label(trained_on)
+    if outputs != len(classes):
+        st.warning(
+            f"This model has {outputs} outputs (it was trained on {then}), but the data picked "
+            f"now, {now}, has {len(classes)} classes, so it cannot be scored on it. Pick the data "
+            "it was trained on in tab 1, train a new model (tab 3), or fine-tune a new head for "
+            "these classes (tab 5)."
+        )
+        return False
+    if trained_on == data_key:
+        st.caption(f"Scored on the test pictures of {now}, the data this model was trained on.")
+    elif trained_on in (None, "", UNKNOWN_DATA):
+        st.warning(
+            "These weights come from a file that does not say which data they were trained on "
+            f"(a bare state_dict). The scores below are on the test pictures of {now}: they "
+            "mean something only if the weights learnt from pictures like these."
+        )
+    elif trained_on.startswith("built-in/") and data_key.startswith("built-in/"):
+        st.info(
+            f"Trained on {then}; scored on the test pictures of {now}: built-in hands too, "
+            "drawn the same way, none of which the model saw while training."
+        )
+    elif trained_on.split("/")[0] == data_key.split("/")[0] == "own":
+        st.warning(
+            "Trained on your own hand signs as they were before they changed: some of today's "
+            "test pictures may be pictures it trained on, so the scores may read too high. "
+            "Train again (tab 3) for honest scores."
+        )
+    else:
+        st.warning(
+            f"This model was trained on {then}, not on the data picked now ({now}): the scores "
+            f"below are on test pictures of data it was not trained for."
+        )
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.signs import MODEL_NAMES, OPTIMIZERS, SCHEDULES, ClassifierConfig
-from ui.classroom import load_settings_from_url
+from ui.classroom import link_is_new, load_settings_from_url
 
 SHARED = {  # widget key -> default type; these travel in the page's link (the device does not)
     "signs_source": "Built-in hands",
@@ -44,6 +44,7 @@ URL_CHOICES = {
     "signs_data_seed": list(range(10_001)),
     "signs_train_seed": list(range(10_001)),
 }  # the values a link may set
+TABS = ["1 · Data", "2 · Model", "3 · Train", "4 · Results", "5 · Save & export"]  # the page's tabs
 SESSION_DEFAULTS = {"signs_trainer": None, "signs_running": False, "signs_error": ""}
 
 
@@ -54,3 +55,21 @@ def restore() -> None:
         state.setdefault(name, default)
     state.setdefault("signs_runs", [])  # a new list per session
     load_settings_from_url(SHARED, URL_CHOICES)
+
+
+def apply_tab_from_link() -> None:
+    """Select the tab the link names (`signs_tab=4 · Results`; none: the first) when the link is
+    new to this session. The tabs are bound to the URL (st.tabs(..., bind="query-params")),
+    which reads the link only when the tabs are first drawn; a lesson link opened on a page the
+    student already has open must select its tab too (see ui.classroom.link_is_new)."""
+    if link_is_new("signs_tab"):
+        wanted = st.query_params.get("signs_tab", TABS[0])
+        st.session_state["signs_tab"] = wanted if wanted in TABS else TABS[0]
+
+
+def open_from_link(key: str, name: str) -> bool:
+    """Whether the expander `key` starts open: a new link with `signs_open=name` opens it (a
+    lesson's); otherwise it stays as the student left it. Call before drawing it."""
+    if link_is_new("open:" + key):
+        st.session_state[key] = st.query_params.get("signs_open") == name
+    return bool(st.session_state.get(key, False))
