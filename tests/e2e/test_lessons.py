@@ -17,6 +17,19 @@ SHOWS = """(text) => {
 }"""
 
 
+# Streamlit scrolls its main container, so a screenshot holds one screen: bring the idea into it
+# (the innermost visible element that shows the proof text).
+SCROLL_TO = """(text) => {
+    const main = document.querySelector('[data-testid=stMain]');
+    let best = null;
+    for (const e of main.querySelectorAll('*')) {
+        if (e.offsetParent !== null && e.innerText && e.innerText.includes(text)) best = e;
+    }
+    if (best) best.scrollIntoView({block: 'center'});
+    return !!best;
+}"""
+
+
 def assert_lesson_on_screen(page: Page, number: int) -> None:
     """The banner names lesson `number` and the page shows its idea (the lesson's proof text,
     visible: innerText leaves out closed expanders and hidden tabs), with no traceback."""
@@ -30,6 +43,13 @@ def assert_lesson_on_screen(page: Page, number: int) -> None:
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
+def show_idea(page: Page, number: int) -> None:
+    """Scroll the lesson's idea into view and let charts draw, for the screenshot."""
+    page.wait_for_timeout(800)  # charts and graphs draw after the script
+    assert page.evaluate(SCROLL_TO, LESSONS[number - 1].proof)
+    page.wait_for_timeout(300)
+
+
 def open_link(page: Page, name: str) -> None:
     # the accessible name starts with the link's icon: match its end
     link = page.get_by_role("link", name=re.compile(rf"{re.escape(name)}$"))
@@ -37,7 +57,7 @@ def open_link(page: Page, name: str) -> None:
     link.click()
 
 
-def test_every_lesson_card_from_home_puts_its_idea_on_screen(visit, settle, shot, axe):
+def test_every_lesson_card_from_home_puts_its_idea_on_screen(visit, settle, shot, shot_dir, axe):
     page = visit()
     open_link(page, "Open the lessons")
     expect(page).to_have_url(re.compile(r"/lessons"))
@@ -47,8 +67,8 @@ def test_every_lesson_card_from_home_puts_its_idea_on_screen(visit, settle, shot
     for number, lesson in enumerate(LESSONS, start=1):
         open_link(page, f"Open lesson {number}")
         assert_lesson_on_screen(page, number)
-        page.wait_for_timeout(800)  # charts and graphs draw after the script
-        shot(f"lesson_{number:02d}_{lesson.key}")
+        show_idea(page, number)
+        page.screenshot(path=str(shot_dir / f"lesson_{number:02d}_{lesson.key}.png"))
         open_link(page, "Back to lessons")
         expect(page.get_by_role("heading", name="Lessons")).to_be_visible()
         wait_for_script(page)
@@ -65,7 +85,7 @@ def test_a_lecturer_walks_the_whole_course_with_next_lesson(browser, app_url, sh
         open_link(page, "Start at lesson 1")
         for number, lesson in enumerate(LESSONS, start=1):
             assert_lesson_on_screen(page, number)
-            page.wait_for_timeout(800)
+            show_idea(page, number)
             page.screenshot(path=str(shot_dir / f"lecture_lesson_{number:02d}_{lesson.key}.png"))
             if number < len(LESSONS):
                 open_link(page, f"Next lesson: {LESSONS[number].title}")
