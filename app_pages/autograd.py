@@ -47,9 +47,12 @@ with help_column:
         "`b = a * 2`, numbers and lists, `+ - * / ** @`, `torch.ones/zeros/rand/randn/tensor/"
         "arange/linspace/eye/full`, `sin cos exp log sqrt abs tanh sigmoid relu softmax "
         "log_softmax sum mean matmul`, `F.mse_loss l1_loss cross_entropy "
-        "binary_cross_entropy`, the methods `.sum() .mean() .pow() .exp() .relu() .sigmoid() "
-        ".tanh() .view() .reshape() .t() .T .detach() .requires_grad_() .retain_grad() "
-        ".backward() .zero_()`, `.grad`, and `with torch.no_grad():`."
+        "binary_cross_entropy binary_cross_entropy_with_logits`, the methods `.sum() .mean() "
+        ".pow() .exp() .relu() .sigmoid() .tanh() .view() .reshape() .t() .detach() "
+        ".requires_grad_(False) .retain_grad() .backward() .zero_()`, the attributes `.grad "
+        ".grad_fn .grad_fn.next_functions .is_leaf .requires_grad .shape .dtype .T`, "
+        "`print(...)` and `with torch.no_grad():`. A line that is just an expression, like "
+        "`y.grad_fn`, shows its value under the editor."
     )
     st.caption(
         f"Limits: {LIMITS.max_source_chars:,} characters, {LIMITS.max_statements} statements, "
@@ -59,6 +62,8 @@ with help_column:
 
 program_editor.preset_idea(source)
 program, error = program_editor.run_cached(source, int(seed))
+if program is not None:
+    program_editor.show_output(program)
 if error is not None:
     program_editor.show_error(error, source)
 if program is None:
@@ -70,6 +75,7 @@ if chosen is None:
     st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
     st.stop()
 label, root = chosen
+moment = program.moment_for(root)  # every box from one moment: no w after its update by y_hat
 graph, cut_for_browser = fit_layout(  # never more than the browser lays out in about 1 s
     lambda cap: trace(
         root,
@@ -78,10 +84,12 @@ graph, cut_for_browser = fit_layout(  # never more than the browser lays out in 
         options["show_saved"],
         cap,
         values=options["show_values"],
+        moment=moment,
     ),
     int(options["max_nodes"]),
 )
-graph_view.draw_graph(graph, options, cut_for_browser)
+changed = program.changed_since(moment) if moment is not None else []
+graph_view.draw_graph(graph, options, cut_for_browser, changed_later=changed)
 
 variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])
 with variables_tab:

@@ -202,8 +202,7 @@ def test_accumulate_graph_shows_the_gradient_growing_3_then_6():
 
 def test_a_graph_without_backward_shows_the_moment_its_tensor_was_made():
     source = (
-        "w = torch.tensor(1.0, requires_grad=True)\ny = w * 3\nwith torch.no_grad():\n"
-        "    w += 1\n"
+        "w = torch.tensor(1.0, requires_grad=True)\ny = w * 3\nwith torch.no_grad():\n    w += 1\n"
     )
     program, graph, boxes = _boxes(source, "y")
     assert boxes["w"].data == "1" and boxes["y"].data == "3"

@@ -56,7 +56,10 @@ def load_settings() -> None:
         st.warning("The program in the link was too long and was replaced by the default one.")
     load_settings_from_url(SHARED, SHARED_OPTIONS)
     for key, default in SHARED.items():
-        st.session_state.setdefault(key, default)
+        # Set on every run, not only when missing: Streamlit forgets the value of a widget that
+        # a run did not draw (the picture options after a program that failed, the editor while
+        # an nn.Module is shown), and the next run would fall back to the default.
+        st.session_state[key] = st.session_state.get(key, default)
 
 
 def share() -> None:
