@@ -74,6 +74,7 @@ class Interpreter:
         self.deadline = time.monotonic() + limits.max_seconds
         self.node: ast.AST = program.tree
         self.snapshots = Snapshots() if moments else None
+        self.lines: list[bytes] | None = None  # the source's lines, split when first needed
 
     # -- statements --------------------------------------------------------------------------
 
@@ -122,9 +123,15 @@ class Interpreter:
         return True
 
     def source_of(self, node: ast.AST) -> str:
-        """The first line of `node` as the student wrote it."""
-        text = ast.get_source_segment(self.program.source, node) or ast.unparse(node)
-        return _cut(text.splitlines()[0] if text else "")
+        """The first line of `node` as the student wrote it (ast's offsets count UTF-8 bytes)."""
+        if self.lines is None:
+            self.lines = [line.encode() for line in self.program.source.splitlines()]
+        row = node.lineno - 1
+        if not 0 <= row < len(self.lines):  # pragma: no cover - every statement has its line
+            return _cut(ast.unparse(node))
+        line = self.lines[row]
+        end = node.end_col_offset if node.end_lineno == node.lineno else len(line)
+        return _cut(line[node.col_offset : end].decode(errors="replace"))
 
     def show(self, node: ast.stmt | ast.expr, text: str) -> None:
         """Add a line's output, as Python's console would show it."""

@@ -60,5 +60,7 @@ def test_lessons_open_with_their_idea_on_screen(page, app_url, settle, shot):
     for lesson in (LESSONS[2], LESSONS[3]):
         page.goto(f"{app_url}/autograd?{urlencode({**lesson.query, 'lecture': '1'})}")
         settle()
-        expect(page.get_by_text(lesson.proof).first).to_be_visible()
+        proof = page.get_by_text(lesson.proof).first
+        expect(proof).to_be_visible()
+        proof.scroll_into_view_if_needed()
         shot(f"autograd_lesson_{lesson.key}_lecture")
