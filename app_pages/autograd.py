@@ -27,6 +27,7 @@ settings.share()
 if mode == "An nn.Module":
     options = graph_view.graph_options()
     module_section(options)
+    settings.keep(settings.EDITOR)
     st.stop()
 
 program_editor.preset_buttons()
@@ -68,12 +69,14 @@ if program is not None:
 if error is not None:
     program_editor.show_error(error, source)
 if program is None:
+    settings.keep(settings.OPTIONS + settings.MODULE)
     st.stop()
 
 options = graph_view.graph_options()
 chosen = graph_view.choose_root(program)
 if chosen is None:
     st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
+    settings.keep(settings.MODULE)
     st.stop()
 label, root = chosen
 moment = program.moment_for(root)  # every box from one moment: no w after its update by y_hat
@@ -99,3 +102,4 @@ with check_tab:
     tables.gradient_check(program)
 with code_tab:
     st.code(to_pytorch_code(program, seed=int(seed)), language="python", wrap_lines=True)
+settings.keep(settings.MODULE)

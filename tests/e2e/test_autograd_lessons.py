@@ -40,6 +40,16 @@ def test_options_from_the_link_survive_a_failing_program(visit, settle):
     expect(page.get_by_label("Node cap")).to_have_value("50")
     expect(page.get_by_role("switch", name="Show values")).not_to_be_checked()
     assert "ag_cap=50" in page.url and "ag_values=False" in page.url
+    # the program survives a look at the nn.Module graphs (it came back as the default before)
+    page.get_by_text("An nn.Module").click()
+    settle()
+    expect_graph_with(page, "AddmmBackward0")
+    page.get_by_text("Your own lines", exact=True).click()
+    settle()
+    expect(page.get_by_role("textbox", name="Program")).to_have_value(
+        "x = torch.ones(3, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\n"
+    )
+    expect(page.get_by_label("Node cap")).to_have_value("50")
 
 
 def test_lessons_open_with_their_idea_on_screen(page, app_url, settle, shot, axe):
