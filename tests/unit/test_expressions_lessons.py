@@ -231,3 +231,39 @@ def test_record_backward_keeps_a_leafs_grad_before_and_after_as_torch_accumulate
     torch.testing.assert_close(step.leaf_grad_before, before)
     torch.testing.assert_close(step.leaf_grad_after, w.grad)
     assert all(s.leaf_grad_before == "not a leaf" for s in recorded.steps if s is not step)
+
+
+def test_the_exported_code_prints_what_the_page_shows():
+    """`Show code` of each preset with output, run as a plain Python script, prints the page's
+    Output first (object addresses aside)."""
+    import re
+    import subprocess
+    import sys
+
+    from core.expressions import to_pytorch_code
+    from core.graph.presets import PRESETS
+
+    shown = [p for p in PRESETS if not p.fails and run_program(p.source).output]
+    assert {"add", "accumulate", "cut", "softmax", "mse", "l1", "bce"} <= {p.key for p in shown}
+    script = "\n".join(f"print('=== {p.key}')\n" + to_pytorch_code(p.source) for p in shown)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    blocks = dict(
+        (block.split("\n", 1)[0], block.split("\n", 1)[1])
+        for block in result.stdout.split("=== ")[1:]
+    )
+    address = re.compile(r"0x[0-9a-f]+")
+    for preset in shown:
+        page = "\n".join(item.text for item in run_program(preset.source).output)
+        printed = blocks[preset.key]
+        assert address.sub("0x…", printed).startswith(address.sub("0x…", page)), preset.key
+
+
+def test_a_graph_of_a_leaf_says_whether_autograd_tracks_it():
+    tracked = torch.ones(2, requires_grad=True)
+    plain = torch.ones(2)
+    assert tracked.grad_fn is None and tracked.requires_grad  # torch: tracked, made by nothing
+    assert trace(tracked, {"x": tracked}).tracked_leaf is True
+    assert trace(plain, {"x": plain}).tracked_leaf is False
+    assert trace(plain * 2).tracked_leaf is False
