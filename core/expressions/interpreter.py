@@ -147,7 +147,7 @@ class Interpreter:
             if self.snapshots is not None:
                 self.snapshots.watch(value)
                 if id(value) not in self.program.moments:
-                    statement = f"`{self.source_of(self.node)}`"
+                    statement = self.source_of(self.node)
                     label = f"right after line {line} ({statement}) made {name}"
                     self.program.moments[id(value)] = self.snapshots.take(label)
         elif isinstance(value, _NoGradValue):
@@ -323,7 +323,7 @@ class Interpreter:
         self.program.backward_passes.append(recorded)
         self.program.backward_lines.append(node.lineno)
         if self.snapshots is not None:
-            label = f"right after `{self.source_of(node)}` on line {node.lineno}"
+            label = f"right after {self.source_of(node)} on line {node.lineno}"
             self.program.backward_moments.append(self.snapshots.take(label))
         return None
 

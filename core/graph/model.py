@@ -17,7 +17,9 @@ class Moment:
     """The values a graph's boxes show, all taken at one moment of the program: id(tensor) ->
     (its data, its grad) as box text ("" for a grad it does not keep), and which moment."""
 
-    label: str  # e.g. "right after `loss.backward()` (line 6)"
+    label: (
+        str  # plain text (the student's code in it), e.g. "right after loss.backward() on line 6"
+    )
     values: dict[int, tuple[str, str]]
 
 

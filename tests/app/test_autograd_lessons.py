@@ -76,7 +76,11 @@ def test_accumulate_lesson_graph_shows_the_gradient_growing_3_then_6():
     rows = next(c.value for c in at.code if "gradient arriving" in c.value)
     assert "grad before" in rows and "[3, 3, 3, 3]" in rows
     assert "grad after (before + arriving)  [6, 6, 6, 6]" in rows
-    assert any("right after `out2.backward()` on line 7" in c.value for c in at.caption)
+    caption = next(c.value for c in at.caption if "Every box shows" in c.value)
+    assert caption == (
+        r"Every box shows its values right after out2\.backward\(\) on line 7\. Later lines "
+        r"changed weights: the Variables tab shows the values at the end of the program\."
+    )
     at.selectbox(key="ag_root").set_value("out1").run()
     assert "grad [3, 3, 3, 3]" in _graph(at)
 
@@ -130,8 +134,8 @@ def test_linear_regression_boxes_show_one_moment_and_say_which(page):
     assert '"{w () | data 0 | grad -30}"' in dot
     assert "y_hat (4,) | data [0, 0, 0, 0]" in dot
     caption = next(c.value for c in at.caption if "Every box shows" in c.value)
-    assert "right after `loss.backward()` on line 6" in caption
-    assert "Later lines changed `w`" in caption and "Variables tab" in caption
+    assert r"right after loss\.backward\(\) on line 6" in caption
+    assert "Later lines changed w:" in caption and "Variables tab" in caption
     table = at.dataframe[1].value.set_index("name")
     assert table.loc["w", "value"] == "0.3" and table.loc["w", "grad"] == "0"  # the end
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pandas as pd
@@ -127,17 +128,17 @@ def draw_graph(
     else:
         st.caption(
             "No backward() has run from this tensor yet, so there is nothing to step "
-            "through. Add a line like `loss.backward()`."
+            "through. Add a line like loss.backward()."
         )
     if graph.moment and options["show_values"]:
         later = ""
         if changed_later:
-            names = ", ".join(f"`{name}`" for name in changed_later)
             later = (
-                f" Later lines changed {names}: the Variables tab shows the values at the end "
-                "of the program."
+                f" Later lines changed {', '.join(changed_later)}: the Variables tab shows the "
+                "values at the end of the program."
             )
-        st.caption(f"Every box shows its values {graph.moment}.{later}")
+        # plain text: it holds the student's code, and code in a caption is too faint (axe)
+        st.caption(_plain(f"Every box shows its values {graph.moment}.{later}"))
     st.graphviz_chart(
         drawing.dot,
         width="content",
@@ -146,6 +147,14 @@ def draw_graph(
     )
     legend([kind for kind in KINDS if kind in graph.kinds() and kind != "more"])
     chart_table("The graph's nodes", nodes_frame(graph, step))
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _plain(text: str) -> str:
+    """`text` as markdown that shows it as it is (every markdown character escaped)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def legend(kinds: list[str]) -> None:
