@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from core.graph import BackwardPass, Moment
+from core.graph import BackwardPass, Moment, format_tensor, holds_grad
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Program:
     # the values right after each backward() (parallel to backward_passes); see moments.py
     moments: dict[int, Moment] = field(default_factory=dict)
     backward_moments: list[Moment] = field(default_factory=list)
+    _changed: dict[int, list[str]] = field(default_factory=dict, repr=False)  # changed_since's
     # Set by the gradient-check mode: the tensor that the first backward() started from.
     first_backward_root: torch.Tensor | None = None
 
@@ -95,8 +96,8 @@ class Program:
     def changed_since(self, moment: Moment) -> list[str]:
         """The names whose value or grad differs now from what `moment` recorded: what later
         lines changed (the Variables table shows them as they are at the end)."""
-        from core.graph import format_tensor, holds_grad
-
+        if id(moment) in self._changed:  # a page asks on every rerun; the answer never changes
+            return self._changed[id(moment)]
         changed = []
         for name, tensor in self.variables.items():
             then = moment.values.get(id(tensor))
@@ -105,6 +106,7 @@ class Program:
             grad = format_tensor(tensor.grad) if holds_grad(tensor) else ""
             if then != (format_tensor(tensor), grad):
                 changed.append(name)
+        self._changed[id(moment)] = changed
         return changed
 
     def leaf_bindings(self) -> list[Binding]:
