@@ -27,6 +27,7 @@ settings.share()
 if mode == "An nn.Module":
     options = graph_view.graph_options()
     module_section(options)
+    settings.keep(settings.EDITOR)
     st.stop()
 
 program_editor.preset_buttons()
@@ -43,13 +44,17 @@ with editor:
     run_column.button("Run", key="ag_run", type="primary", width="stretch")
 with help_column:
     st.markdown("**What you can write**")
-    st.caption(
+    # markdown, not a caption: inline code in a caption is 2.7:1 on its background (axe)
+    st.markdown(
         "`b = a * 2`, numbers and lists, `+ - * / ** @`, `torch.ones/zeros/rand/randn/tensor/"
         "arange/linspace/eye/full`, `sin cos exp log sqrt abs tanh sigmoid relu softmax "
         "log_softmax sum mean matmul`, `F.mse_loss l1_loss cross_entropy "
-        "binary_cross_entropy`, the methods `.sum() .mean() .pow() .exp() .relu() .sigmoid() "
-        ".tanh() .view() .reshape() .t() .T .detach() .requires_grad_() .retain_grad() "
-        ".backward() .zero_()`, `.grad`, and `with torch.no_grad():`."
+        "binary_cross_entropy binary_cross_entropy_with_logits`, the methods `.sum() .mean() "
+        ".pow() .exp() .relu() .sigmoid() .tanh() .view() .reshape() .t() .detach() "
+        ".requires_grad_(False) .retain_grad() .backward() .zero_()`, the attributes `.grad "
+        ".grad_fn .grad_fn.next_functions .is_leaf .requires_grad .shape .dtype .T`, "
+        "`print(...)` and `with torch.no_grad():`. A line that is just an expression, like "
+        "`y.grad_fn`, shows its value under the editor."
     )
     st.caption(
         f"Limits: {LIMITS.max_source_chars:,} characters, {LIMITS.max_statements} statements, "
@@ -59,17 +64,22 @@ with help_column:
 
 program_editor.preset_idea(source)
 program, error = program_editor.run_cached(source, int(seed))
+if program is not None:
+    program_editor.show_output(program)
 if error is not None:
     program_editor.show_error(error, source)
 if program is None:
+    settings.keep(settings.OPTIONS + settings.MODULE)
     st.stop()
 
 options = graph_view.graph_options()
 chosen = graph_view.choose_root(program)
 if chosen is None:
     st.info("The program has not made any tensor yet: assign one, like `x = torch.ones(3)`.")
+    settings.keep(settings.MODULE)
     st.stop()
 label, root = chosen
+moment = program.moment_for(root)  # every box from one moment: no w after its update by y_hat
 graph, cut_for_browser = fit_layout(  # never more than the browser lays out in about 1 s
     lambda cap: trace(
         root,
@@ -78,10 +88,12 @@ graph, cut_for_browser = fit_layout(  # never more than the browser lays out in 
         options["show_saved"],
         cap,
         values=options["show_values"],
+        moment=moment,
     ),
     int(options["max_nodes"]),
 )
-graph_view.draw_graph(graph, options, cut_for_browser)
+changed = program.changed_since(moment) if moment is not None else []
+graph_view.draw_graph(graph, options, cut_for_browser, changed_later=changed)
 
 variables_tab, check_tab, code_tab = st.tabs(["Variables", "Gradient check", "Show code"])
 with variables_tab:
@@ -90,3 +102,4 @@ with check_tab:
     tables.gradient_check(program)
 with code_tab:
     st.code(to_pytorch_code(program, seed=int(seed)), language="python", wrap_lines=True)
+settings.keep(settings.MODULE)

@@ -16,14 +16,17 @@ from core.expressions.language import (
     FUNCTIONS,
     KEYWORDS,
     LIMITS,
+    MAX_TEXT_CHARS,
     METHODS,
     MODULE_NAMES,
+    PRINT,
     PROPERTIES,
     REFUSED,
     RESERVED,
     Limits,
     is_module_path,
     is_no_grad,
+    is_print,
 )
 from core.parsing import parse
 
@@ -206,7 +209,11 @@ def _check_name(node: ast.Name, parent: ast.AST | None) -> None:
     if isinstance(parent, ast.Attribute) and parent.value is node and node.id in MODULE_NAMES:
         return
     if isinstance(parent, ast.Call) and parent.func is node:
-        if node.id in FUNCTIONS or (node.id == "no_grad" and is_no_grad(parent)):
+        if (
+            node.id in FUNCTIONS
+            or node.id == PRINT
+            or (node.id == "no_grad" and is_no_grad(parent))
+        ):
             return
         raise refuse(
             node, f"`{node.id}(…)` is not a function this language knows. " + ALLOWED_FUNCTIONS
@@ -233,10 +240,16 @@ def _check_constant(node: ast.Constant, parent: ast.AST | None, limits: Limits) 
     if isinstance(value, str):
         if isinstance(parent, ast.keyword) and parent.arg in {"reduction", "device"}:
             return
+        if is_print(parent) and any(arg is node for arg in parent.args):
+            if len(value) > MAX_TEXT_CHARS:
+                raise refuse(
+                    node, f"A text for print() can be at most {MAX_TEXT_CHARS} characters."
+                )
+            return
         raise refuse(
             node,
-            "Text strings are only allowed as `reduction='mean'` (or 'sum', "
-            "'none') and `device='cpu'`.",
+            "Text strings are only allowed in `print('…', x)`, as `reduction='mean'` (or "
+            "'sum', 'none') and `device='cpu'`.",
         )
     if value is None or isinstance(value, bool | float):
         return
@@ -280,7 +293,10 @@ def _check_attribute(node: ast.Attribute, parent: ast.AST | None) -> None:
         if attr not in METHODS:
             raise refuse(node, f"The method `.{attr}()` is not allowed. " + ALLOWED_METHODS)
     elif attr not in PROPERTIES:
-        raise refuse(node, f"The attribute `.{attr}` is not allowed; only `.T` and `.grad` are.")
+        allowed = ", ".join(f"`.{name}`" for name in sorted(PROPERTIES, key=str.lower))
+        raise refuse(
+            node, f"The attribute `.{attr}` is not allowed; the ones you can read are {allowed}."
+        )
 
 
 def _check_call(node: ast.Call) -> None:

@@ -17,6 +17,15 @@ def to_pytorch_code(program_or_source: Program | str, seed: int = 0) -> str:
     tree = parse_program(source)
 
     class _Prefix(ast.NodeTransformer):
+        def visit_Expr(self, node: ast.Expr) -> ast.AST:
+            # `y.grad_fn` on a line of its own: the page shows its value, a script would not
+            self.generic_visit(node)
+            if not isinstance(node.value, ast.Call):
+                shown = ast.Call(func=ast.Name(id="print", ctx=ast.Load()), args=[node.value])
+                node.value = ast.copy_location(shown, node.value)
+                node.value.keywords = []
+            return node
+
         def visit_Call(self, node: ast.Call) -> ast.AST:
             self.generic_visit(node)
             name = function_name(node.func)

@@ -42,6 +42,7 @@ def check_gradients(program: Program, max_elements: int = 48) -> list[GradientCh
             leaf_values=overrides,
             stop_at_first_backward=True,
             retain_grads=False,
+            moments=False,
         )
         return rerun.first_backward_root
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from core.expressions.checker import parse_program
-from core.expressions.errors import ExpressionError, refuse, torch_refusal
+from core.expressions.errors import ExpressionError, describe_value, refuse, torch_refusal
 from core.expressions.language import (
     AUGMENTED,
     BINARY,
@@ -21,14 +21,18 @@ from core.expressions.language import (
     FUNCTIONAL,
     LIMITS,
     LOSSES,
+    MAX_OUTPUT_CHARS,
     METHOD_KWARGS,
+    NODE_PROPERTIES,
     Limits,
     function_name,
     is_backward_call,
     is_module_path,
     is_no_grad,
+    is_print,
 )
-from core.expressions.program import Binding, Program
+from core.expressions.moments import Snapshots
+from core.expressions.program import Binding, Output, Program
 from core.expressions.shapes import SizeBudget, count_list_elements
 from core.expressions.values import (
     check_kwargs,
@@ -57,6 +61,7 @@ class Interpreter:
         leaf_values: dict[tuple[str, int], torch.Tensor] | None,
         stop_at_first_backward: bool,
         retain_grads: bool,
+        moments: bool = True,
     ) -> None:
         self.program = program
         self.limits = limits
@@ -68,6 +73,8 @@ class Interpreter:
         self.budget = SizeBudget(limits)
         self.deadline = time.monotonic() + limits.max_seconds
         self.node: ast.AST = program.tree
+        self.snapshots = Snapshots() if moments else None
+        self.lines: list[bytes] | None = None  # the source's lines, split when first needed
 
     # -- statements --------------------------------------------------------------------------
 
@@ -110,8 +117,25 @@ class Interpreter:
             if self.stop_at_first_backward and is_backward_call(node.value):
                 self.stop_at_backward(node.value)
                 return False
-            self.evaluate(node.value)
+            value = self.evaluate(node.value)
+            if _echoes(node.value, value):
+                self.show(node, _cut(repr(value)))
         return True
+
+    def source_of(self, node: ast.AST) -> str:
+        """The first line of `node` as the student wrote it (ast's offsets count UTF-8 bytes)."""
+        if self.lines is None:
+            self.lines = [line.encode() for line in self.program.source.splitlines()]
+        row = node.lineno - 1
+        if not 0 <= row < len(self.lines):  # pragma: no cover - every statement has its line
+            return _cut(ast.unparse(node))
+        line = self.lines[row]
+        end = node.end_col_offset if node.end_lineno == node.lineno else len(line)
+        return _cut(line[node.col_offset : end].decode(errors="replace"))
+
+    def show(self, node: ast.stmt | ast.expr, text: str) -> None:
+        """Add a line's output, as Python's console would show it."""
+        self.program.output.append(Output(node.lineno, self.source_of(node), text))
 
     def bind(self, name: str, value: Any, line: int) -> None:
         if isinstance(value, torch.Tensor):
@@ -120,6 +144,12 @@ class Interpreter:
                 value = self.leaf_values[key]
             if self.retain_grads and value.requires_grad and not value.is_leaf:
                 value.retain_grad()
+            if self.snapshots is not None:
+                self.snapshots.watch(value)
+                if id(value) not in self.program.moments:
+                    statement = self.source_of(self.node)
+                    label = f"right after line {line} ({statement}) made {name}"
+                    self.program.moments[id(value)] = self.snapshots.take(label)
         elif isinstance(value, _NoGradValue):
             raise refuse(self.node, "`torch.no_grad()` is only used as `with torch.no_grad():`.")
         self.program.env[name] = value
@@ -165,10 +195,12 @@ class Interpreter:
             if is_module_path(node.value):
                 return DTYPES[node.attr]
             value = self.evaluate(node.value)
+            if node.attr in NODE_PROPERTIES:
+                return need_backward_node(node.value, value).next_functions
             tensor = need_tensor(node.value, value)
             if node.attr == "T":
                 return self.guarded(node, lambda t: t.T, [tensor], {}, "same")
-            return tensor.grad
+            return getattr(tensor, node.attr)  # a read-only attribute of the allow-list
         if isinstance(node, ast.Call):
             return self.call(node)
         raise refuse(node, "This expression is not part of the language.")  # pragma: no cover
@@ -176,6 +208,8 @@ class Interpreter:
     def call(self, node: ast.Call) -> Any:
         if is_no_grad(node):
             return _NoGradValue()
+        if is_print(node):
+            return self.print(node)
         name = function_name(node.func)
         args = [self.evaluate(arg) for arg in node.args]
         kwargs = {kw.arg: self.evaluate(kw.value) for kw in node.keywords}
@@ -188,6 +222,16 @@ class Interpreter:
         tensor = need_tensor(node.func.value, receiver, method=method)
         check_kwargs(node, "." + method, kwargs, METHOD_KWARGS.get(method, set()))
         return self.call_method(node, tensor, method, args, kwargs)
+
+    def print(self, node: ast.Call) -> None:
+        """`print(a, b, ...)`: each value's text, separated by spaces, into the output."""
+        if node.keywords:
+            raise refuse(node, "print() takes only the values to print, no keywords.")
+        values = [self.evaluate(arg) for arg in node.args]
+        if any(isinstance(value, _NoGradValue) for value in values):
+            raise refuse(node, "`torch.no_grad()` is only used as `with torch.no_grad():`.")
+        self.show(node, _cut(" ".join(map(str, values))))
+        return None
 
     def call_function(self, node: ast.Call, name: str, args: list, kwargs: dict) -> Any:
         for position, arg in enumerate(args):
@@ -223,6 +267,8 @@ class Interpreter:
     def finish_creation(self, node: ast.AST, value: torch.Tensor) -> torch.Tensor:
         if self.float64 and value.is_floating_point() and value.dtype != torch.float64:
             value = value.detach().double().requires_grad_(value.requires_grad)
+        if self.snapshots is not None:  # a leaf, maybe never named: its grad may still change
+            self.snapshots.watch(value)
         return value
 
     def call_method(
@@ -230,14 +276,29 @@ class Interpreter:
     ) -> Any:
         allow_lists = method in {"view", "reshape"}
         for position, arg in enumerate(args):
+            if method == "requires_grad_" and isinstance(arg, bool):
+                continue  # x.requires_grad_(False): checked below
             need_argument(node.args[position], arg, allow_lists, self.limits)
         if method == "backward":
             return self.backward(node, tensor, args, kwargs)
         if method == "retain_grad":
             self.guarded(node, torch.Tensor.retain_grad, [tensor], {}, None)
             return None
+        if method == "requires_grad_" and args:
+            if len(args) > 1 or not isinstance(args[0], bool) or kwargs:
+                raise refuse(
+                    node,
+                    "requires_grad_ takes one True or False, like `x.requires_grad_(False)`.",
+                )
+            value = self.guarded(node, torch.Tensor.requires_grad_, [tensor, args[0]], {}, None)
+            if self.snapshots is not None:
+                self.snapshots.watch(value)
+            return value
         if method in {"detach", "requires_grad_", "zero_"}:
-            return self.guarded(node, getattr(torch.Tensor, method), [tensor, *args], kwargs, None)
+            value = self.guarded(node, getattr(torch.Tensor, method), [tensor, *args], kwargs, None)
+            if self.snapshots is not None and method != "zero_":  # a new leaf, maybe unnamed
+                self.snapshots.watch(value)
+            return value
         kind = "binary" if method == "pow" else "same"
         return self.guarded(node, getattr(torch.Tensor, method), [tensor, *args], kwargs, kind)
 
@@ -261,6 +322,9 @@ class Interpreter:
             raise torch_refusal(node, exc) from None
         self.program.backward_passes.append(recorded)
         self.program.backward_lines.append(node.lineno)
+        if self.snapshots is not None:
+            label = f"right after {self.source_of(node)} on line {node.lineno}"
+            self.program.backward_moments.append(self.snapshots.take(label))
         return None
 
     # -- guarded operations ------------------------------------------------------------------
@@ -284,6 +348,37 @@ class Interpreter:
             raise torch_refusal(node, exc) from None
 
 
+def _echoes(expression: ast.expr, value: Any) -> bool:
+    """Whether a line that is just `expression` shows its value, as Python's console does: any
+    value but None, and None too when the line reads a name or attribute (`x.grad` before
+    backward()). print() shows its own text; an in-place method (`x.zero_()`) shows nothing."""
+    if isinstance(expression, ast.Call):
+        method = expression.func.attr if isinstance(expression.func, ast.Attribute) else ""
+        return value is not None and not method.endswith("_") and not is_print(expression)
+    return not isinstance(value, _NoGradValue)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_OUTPUT_CHARS else text[: MAX_OUTPUT_CHARS - 1] + "…"
+
+
+def need_backward_node(node: ast.AST, value: Any) -> Any:
+    """`value` if it is a backward node (a tensor's grad_fn), else a sentence."""
+    if isinstance(value, torch.autograd.graph.Node):
+        return value
+    if value is None:
+        raise refuse(
+            node,
+            f"`{ast.unparse(node)}` is None: a leaf tensor (or one that does not require grad) "
+            "was made by no operation, so it has no grad_fn and no next_functions.",
+        )
+    raise refuse(
+        node,
+        f"`.next_functions` belongs to a grad_fn, like `y.grad_fn.next_functions`; "
+        f"`{ast.unparse(node)}` is {describe_value(value)}.",
+    )
+
+
 def run_program(
     source: str,
     *,
@@ -293,6 +388,7 @@ def run_program(
     float64: bool = False,
     leaf_values: dict[tuple[str, int], torch.Tensor] | None = None,
     stop_at_first_backward: bool = False,
+    moments: bool = True,
 ) -> Program:
     """Check and run `source`; return the Program (its variables, bindings and backward passes).
 
@@ -306,7 +402,7 @@ def run_program(
     tree = parse_program(source, limits)
     program = Program(source=source, tree=tree)
     interpreter = Interpreter(
-        program, limits, seed, float64, leaf_values, stop_at_first_backward, retain_grads
+        program, limits, seed, float64, leaf_values, stop_at_first_backward, retain_grads, moments
     )
     try:
         interpreter.run(tree.body)

@@ -35,13 +35,23 @@ CREATION = {
     "ones_like", "zeros_like",
 }
 ELEMENTWISE = {"sin", "cos", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"}
-LOSSES = {"mse_loss", "l1_loss", "cross_entropy", "binary_cross_entropy"}
+LOSSES = {
+    "mse_loss", "l1_loss", "cross_entropy", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+}
 FUNCTIONS = CREATION | ELEMENTWISE | LOSSES | {"softmax", "log_softmax", "sum", "mean", "matmul"}
 METHODS = {
     "sum", "mean", "pow", "exp", "relu", "sigmoid", "tanh", "view", "reshape", "t", "detach",
     "requires_grad_", "retain_grad", "backward", "zero_",
 }
-PROPERTIES = {"T", "grad"}
+# Read-only attributes. Those of a tensor; `next_functions` is the one of a grad_fn (a backward
+# node); nothing else of a backward node (its `_saved_*`, hooks, `metadata`) is reachable.
+TENSOR_PROPERTIES = {"T", "grad", "grad_fn", "is_leaf", "requires_grad", "shape", "dtype"}
+NODE_PROPERTIES = {"next_functions"}
+PROPERTIES = TENSOR_PROPERTIES | NODE_PROPERTIES
+PRINT = "print"  # print(...) of values and short texts; what it prints is the program's output
+MAX_OUTPUT_CHARS = 2_000  # of one print() or one echoed line; longer output is cut with "…"
+MAX_TEXT_CHARS = 200  # a text string given to print()
 DTYPES = {
     "float32": torch.float32, "float": torch.float32, "float64": torch.float64,
     "double": torch.float64, "float16": torch.float16, "half": torch.float16,
@@ -49,7 +59,7 @@ DTYPES = {
     "int32": torch.int32, "int": torch.int32, "bool": torch.bool,
 }
 MODULE_NAMES = {"torch", "F", "nn"}
-RESERVED = MODULE_NAMES | FUNCTIONS | {"no_grad", "functional"}
+RESERVED = MODULE_NAMES | FUNCTIONS | {"no_grad", "functional", PRINT}
 
 _CREATION_KWARGS = {"dtype", "requires_grad", "device"}
 FUNCTION_KWARGS: dict[str, set[str]] = {
@@ -117,8 +127,9 @@ KEYWORD_VALUES: dict[str, tuple[Any, str]] = {
 
 ALLOWED_SUMMARY = (
     "This language allows assignments like `b = a * 2`, numbers and lists of numbers, "
-    "+ - * / ** @, listed torch functions and tensor methods, `.T`, `.grad` and "
-    "`with torch.no_grad():`."
+    "+ - * / ** @, listed torch functions and tensor methods, the attributes "
+    + ", ".join(f"`.{name}`" for name in sorted(PROPERTIES, key=str.lower))
+    + ", `print(...)` and `with torch.no_grad():`."
 )
 ALLOWED_FUNCTIONS = "Allowed functions: " + ", ".join(sorted(FUNCTIONS)) + "."
 ALLOWED_METHODS = "Allowed methods: " + ", ".join(f".{m}()" for m in sorted(METHODS)) + "."
@@ -150,6 +161,11 @@ def is_no_grad(node: ast.AST) -> bool:
     if isinstance(func, ast.Name):
         return func.id == "no_grad"
     return isinstance(func, ast.Attribute) and func.attr == "no_grad" and is_module_path(func.value)
+
+
+def is_print(node: ast.AST | None) -> bool:
+    """`print(...)`: the one built-in a program may call."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == PRINT
 
 
 def is_backward_call(node: ast.expr) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from core.graph import BackwardPass
+from core.graph import BackwardPass, Moment, format_tensor, holds_grad
 
 
 @dataclass
@@ -18,6 +18,16 @@ class Binding:
     name: str
     value: Any
     line: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """What one line showed, as in Python's console: `print(...)`'s text, or the value of a line
+    that is just an expression (`y.grad_fn`)."""
+
+    line: int
+    statement: str  # the line as written
+    text: str
 
 
 @dataclass
@@ -30,6 +40,12 @@ class Program:
     env: dict[str, Any] = field(default_factory=dict)
     backward_passes: list[BackwardPass] = field(default_factory=list)
     backward_lines: list[int] = field(default_factory=list)
+    output: list[Output] = field(default_factory=list)  # print() and echoed expressions, in order
+    # id(tensor) -> the values of the program right after the line that first bound it, and
+    # the values right after each backward() (parallel to backward_passes); see moments.py
+    moments: dict[int, Moment] = field(default_factory=dict)
+    backward_moments: list[Moment] = field(default_factory=list)
+    _changed: dict[int, list[str]] = field(default_factory=dict, repr=False)  # changed_since's
     # Set by the gradient-check mode: the tensor that the first backward() started from.
     first_backward_root: torch.Tensor | None = None
 
@@ -68,6 +84,30 @@ class Program:
             if recorded.root is root:
                 return recorded
         return None
+
+    def moment_for(self, root: torch.Tensor) -> Moment | None:
+        """The one moment a graph of `root` shows: right after the latest backward() from it,
+        else right after the line that made it (None for a run without moments)."""
+        for index in range(len(self.backward_passes) - 1, -1, -1):
+            if self.backward_passes[index].root is root and index < len(self.backward_moments):
+                return self.backward_moments[index]
+        return self.moments.get(id(root))
+
+    def changed_since(self, moment: Moment) -> list[str]:
+        """The names whose value or grad differs now from what `moment` recorded: what later
+        lines changed (the Variables table shows them as they are at the end)."""
+        if id(moment) in self._changed:  # a page asks on every rerun; the answer never changes
+            return self._changed[id(moment)]
+        changed = []
+        for name, tensor in self.variables.items():
+            then = moment.values.get(id(tensor))
+            if then is None:
+                continue
+            grad = format_tensor(tensor.grad) if holds_grad(tensor) else ""
+            if then != (format_tensor(tensor), grad):
+                changed.append(name)
+        self._changed[id(moment)] = changed
+        return changed
 
     def leaf_bindings(self) -> list[Binding]:
         """Assignments whose value is a leaf tensor that requires grad (the things we train)."""

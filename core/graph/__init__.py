@@ -14,7 +14,7 @@ from core.graph.dot import Drawing, draw, legend_dot, to_dot
 from core.graph.formatting import format_tensor, holds_grad
 from core.graph.gradcheck import GradientCheck, finite_difference_check
 from core.graph.layout import LAYOUT_BUDGET, fit_layout, layout_weight
-from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode, Step
+from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode, Moment, Step
 from core.graph.nodes import backward_order
 from core.graph.palette import ACTIVE, DONE, KINDS
 from core.graph.record import SMALL, record_backward
@@ -35,6 +35,7 @@ __all__ = [
     "GradientCheck",
     "Graph",
     "GraphNode",
+    "Moment",
     "Step",
     "backward_order",
     "collapse",

@@ -9,6 +9,19 @@ import torch
 
 from core.graph.formatting import format_tensor, format_value
 
+NOT_A_LEAF = "not a leaf"  # BackwardStep.leaf_grad_* of a node that is not an AccumulateGrad
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The values a graph's boxes show, all taken at one moment of the program: id(tensor) ->
+    (its data, its grad) as box text ("" for a grad it does not keep), and which moment."""
+
+    label: (
+        str  # plain text (the student's code in it), e.g. "right after loss.backward() on line 6"
+    )
+    values: dict[int, tuple[str, str]]
+
 
 @dataclass
 class GraphNode:
@@ -51,6 +64,12 @@ class Step:
         rows += [
             (f"saved {name}", format_value(value)) for name, value in self.record.saved.items()
         ]
+        if self.record.leaf_grad_before is not NOT_A_LEAF:  # a leaf's AccumulateGrad
+            before, after = self.record.leaf_grad_before, self.record.leaf_grad_after
+            rows.append(
+                ("grad before", "None (nothing yet)" if before is None else format_value(before))
+            )
+            rows.append(("grad after (before + arriving)", format_value(after)))
         inputs = self.record.node.next_functions
         for (child, _), grad in zip(inputs, self.record.grad_inputs, strict=False):
             if child is not None:
@@ -70,6 +89,8 @@ class Graph:
     max_nodes: int
     steps: list[Step] = field(default_factory=list)  # backward order (recorded or predicted)
     recorded: bool = False  # True when `steps` carry the numbers of a real backward()
+    moment: str = ""  # which moment of the program the boxes' values are from ("" if now)
+    tracked_leaf: bool = False  # the root is a leaf that requires grad (so it has no grad_fn)
 
     @property
     def truncated(self) -> bool:
@@ -98,6 +119,10 @@ class BackwardStep:
     grad_inputs: tuple = ()  # gradients the node sent to its inputs (copies)
     saved: dict[str, Any] = field(default_factory=dict)  # small saved tensors / numbers
     saved_ids: dict[str, int] = field(default_factory=dict)  # id() of each saved tensor
+    # For a leaf's AccumulateGrad: its .grad before and after this node added the arriving
+    # gradient into it (copies; None where it had none). NOT_A_LEAF for every other node.
+    leaf_grad_before: Any = NOT_A_LEAF
+    leaf_grad_after: Any = NOT_A_LEAF
 
 
 @dataclass

@@ -54,6 +54,9 @@ def record_backward(
                 else copy_value(value)
             )
         step = BackwardStep(node, tuple(copy_value(g) for g in grad_outputs), (), saved, saved_ids)
+        variable = getattr(node, "variable", None)  # an AccumulateGrad: the leaf it adds into
+        if isinstance(variable, torch.Tensor):
+            step.leaf_grad_before = copy_value(variable.grad)
         steps.append(step)
         by_node[id(node)] = step
 
@@ -61,6 +64,9 @@ def record_backward(
         step = by_node.get(id(node))
         if step is not None:
             step.grad_inputs = tuple(copy_value(g) for g in grad_inputs)
+            variable = getattr(node, "variable", None)
+            if isinstance(variable, torch.Tensor):
+                step.leaf_grad_after = copy_value(variable.grad)
 
     if tensor.grad_fn is not None:
         for node in reachable(tensor.grad_fn, max_nodes):

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from core.graph.formatting import format_tensor
-from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode
+from core.graph.model import BackwardPass, BackwardStep, Graph, GraphNode, Moment
 from core.graph.nodes import SAVED_PREFIX, saved_attributes
 from core.graph.steps import attach_steps
 
@@ -47,6 +47,7 @@ def trace(
     show_saved: bool = False,
     max_nodes: int = MAX_NODES,
     values: bool = True,
+    moment: Moment | None = None,
 ) -> Graph:
     """Walk the backward graph that ends in `tensor` into a `Graph`.
 
@@ -55,13 +56,17 @@ def trace(
     `backward` (from `record_backward`) supplies the real order and gradients for the
     step-through. `show_saved` adds the tensors each node saved for backward. At most
     `max_nodes` nodes are drawn; `total_nodes` tells how many the graph has. `values=False`
-    skips formatting tensor values (only names and shapes are drawn).
+    skips formatting tensor values (only names and shapes are drawn). `moment` gives the values
+    of the tensors it knows as they were at one moment of a program (a tensor it does not know
+    is drawn as it is now), so that no box shows a value from after an update beside one from
+    before it.
 
     One loop over the queue, longer than most functions here on purpose: it is the page's work
     on every rerun (`python -m bench graph` times it), and the closures share the dicts it fills.
     """
     by_id, title_of, produced = _index_names(names, tensor)
     recorded = {id(step.node): step for step in backward.steps} if backward else {}
+    then = moment.values if moment is not None else {}
     nodes: dict[str, GraphNode] = {}
     edges: list[Edge] = []
 
@@ -69,7 +74,10 @@ def trace(
         node_id = f"t{id(obj)}"
         if node_id not in nodes:
             data = grad = ""
-            if values:
+            shown = then.get(id(obj)) if values else None
+            if shown is not None:
+                data, grad = shown
+            elif values:
                 data = format_tensor(obj)
                 # formatting.holds_grad(obj), written out: this runs for every node
                 if obj.requires_grad and (obj.is_leaf or obj.retains_grad):
@@ -82,8 +90,10 @@ def trace(
     root_id = tensor_node(tensor, "output")
     nodes[root_id].title = title_of.get(id(tensor), "output")
     root_fn = tensor.grad_fn
+    label = moment.label if moment is not None else ""
     if root_fn is None:
-        return Graph(nodes, edges, root_id, 1, max_nodes)
+        tracked_leaf = tensor.is_leaf and tensor.requires_grad
+        return Graph(nodes, edges, root_id, 1, max_nodes, moment=label, tracked_leaf=tracked_leaf)
 
     def node_id_of(fn: Any) -> str:  # a leaf is drawn as its tensor, anything else as itself
         return f"t{id(fn.variable)}" if hasattr(fn, "variable") else f"f{id(fn)}"
@@ -136,7 +146,9 @@ def trace(
                 fn, fn_id, recorded.get(id(fn)), by_id, nodes, edges, show_saved, tensor_node
             )
     total = len(nodes) + hidden
-    graph = Graph(nodes, _drawn_edges(nodes, edges, hidden), root_id, total, max_nodes)
+    graph = Graph(
+        nodes, _drawn_edges(nodes, edges, hidden), root_id, total, max_nodes, moment=label
+    )
     attach_steps(graph, tensor, walked, makes, backward, recorded)
     return graph
 

@@ -147,6 +147,7 @@ def test_signs_cnn_module_graph(page):
     at = page
     at.radio(key="ag_mode").set_value("An nn.Module").run()
     at.number_input(key="ag_cap").set_value(150).run()
+    at.selectbox(key="ag_module_loss").set_value("mse").run()  # kept from an earlier test
     at.selectbox(key="ag_module").set_value("signs_cnn").run()
     assert not at.exception and not at.error
     # by default one box per layer: the whole graph is too big to read

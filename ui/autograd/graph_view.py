@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pandas as pd
@@ -39,16 +40,27 @@ def choose_root(program: Program) -> tuple[str, torch.Tensor] | None:
     if not labels:
         return None
     default_label = next((k for k, t in tensors.items() if t is default), labels[-1])
-    label = st.selectbox(
-        "Draw the graph of", labels, index=labels.index(default_label), key="ag_root"
-    )
+    if (
+        st.session_state.pop("ag_root_reset", False)
+        or st.session_state.get("ag_root") not in labels
+    ):
+        st.session_state["ag_root"] = default_label  # a new program: its own default, sent on
+    label = st.selectbox("Draw the graph of", labels, key="ag_root")
     return label, tensors.get(label, default)
 
 
-def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> None:
+def draw_graph(
+    graph: Graph,
+    options: dict,
+    cut_for_browser: bool = False,
+    collapsed_hint: str = "",
+    changed_later: list[str] | None = None,
+) -> None:
     """The graph (with the step-through slider when a backward() was recorded) and legend.
     `cut_for_browser`: fewer nodes than the cap are drawn, since the browser could not lay the
-    graph out quickly (core.graph.fit_layout)."""
+    graph out quickly (core.graph.fit_layout). `collapsed_hint`: what to do to see every
+    backward function of a collapsed module graph. `changed_later`: the names that lines after
+    the graph's moment (`graph.moment`) changed."""
     if cut_for_browser:
         st.warning(
             f"This graph has {graph.total_nodes} nodes, with many edges reaching far back: more "
@@ -91,17 +103,42 @@ def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> No
                 "under the graph lists them too)."
             )
     elif "module" in graph.kinds():
-        st.caption("The step-through needs every node drawn: raise the node cap to use it.")
-    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
-        st.info(
-            "This tensor has no grad_fn: autograd is not tracking it, so its graph is just itself.",
-            icon="ℹ️",
+        st.caption(
+            "The step-through needs every backward function drawn: "
+            + (collapsed_hint or "raise the node cap")
+            + " to use it."
         )
+    elif graph.nodes[graph.root].kind == "output" and len(graph.nodes) == 1:
+        name = graph.nodes[graph.root].title
+        if graph.tracked_leaf:
+            st.info(
+                f"`{name}` is a leaf that requires grad: autograd tracks it, and backward() "
+                f"will leave its gradient in `{name}.grad`. It has no grad_fn because no "
+                "operation made it (you did): the graph starts here. Draw a tensor computed "
+                f"from `{name}` to see the graph grow.",
+                icon="ℹ️",
+            )
+        else:
+            st.info(
+                f"`{name}` has no grad_fn: nothing it was computed from requires grad (or it was "
+                "made under no_grad() or by detach()), so autograd is not tracking it and its "
+                "graph is just itself.",
+                icon="ℹ️",
+            )
     else:
         st.caption(
             "No backward() has run from this tensor yet, so there is nothing to step "
-            "through. Add a line like `loss.backward()`."
+            "through. Add a line like loss.backward()."
         )
+    if graph.moment and options["show_values"]:
+        later = ""
+        if changed_later:
+            later = (
+                f" Later lines changed {', '.join(changed_later)}: the Variables tab shows the "
+                "values at the end of the program."
+            )
+        # plain text: it holds the student's code, and code in a caption is too faint (axe)
+        st.caption(_plain(f"Every box shows its values {graph.moment}.{later}"))
     st.graphviz_chart(
         drawing.dot,
         width="content",
@@ -110,6 +147,14 @@ def draw_graph(graph: Graph, options: dict, cut_for_browser: bool = False) -> No
     )
     legend([kind for kind in KINDS if kind in graph.kinds() and kind != "more"])
     chart_table("The graph's nodes", nodes_frame(graph, step))
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _plain(text: str) -> str:
+    """`text` as markdown that shows it as it is (every markdown character escaped)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def legend(kinds: list[str]) -> None:

@@ -76,7 +76,7 @@ def module_section(options: dict) -> None:
     view = view_module_graph(result, cap, options["show_saved"], options["show_values"], full)
     if view.collapsed:
         _say_collapsed(view, cap)
-    draw_graph(view.graph, options)
+    draw_graph(view.graph, options, collapsed_hint=_how_to_expand(view))
     with st.expander("Gradient check (finite differences, float64)"):
         if config.model in SIZED_MODELS:
             checks_table(check_module_gradients(result))
@@ -102,6 +102,15 @@ def _say_collapsed(view: ModuleView, cap: int) -> None:
         "through them.",
         icon="🗜️",
     )
+
+
+def _how_to_expand(view: ModuleView) -> str:
+    """The true reason a module graph is drawn one box per layer, as what to do about it."""
+    if view.over_layout:
+        return "use fewer layers"
+    if view.over_cap:
+        return "raise the node cap"
+    return "switch on “Every backward function”"
 
 
 def _run_module_cached(config: ModuleGraphConfig) -> ModuleGraph:

@@ -30,10 +30,14 @@ def preset_buttons() -> None:
 
 
 def preset_idea(source: str) -> None:
-    """The one-line idea of the preset in the editor (if it was not edited since)."""
+    """The one-line idea of the preset in the editor (if it was not edited since), whether a
+    button or a link (a lesson's) put it there."""
     key = st.session_state.get("ag_preset_shown")
-    if key in PRESETS_BY_KEY and PRESETS_BY_KEY[key].source == source:
-        st.info(PRESETS_BY_KEY[key].idea, icon="💡")
+    preset = PRESETS_BY_KEY.get(key)
+    if preset is None or preset.source != source:
+        preset = next((p for p in PRESETS if p.source == source), None)
+    if preset is not None:
+        st.info(preset.idea, icon="💡")
 
 
 def run_cached(source: str, seed: int) -> tuple[Program | None, ExpressionError | None]:
@@ -45,10 +49,25 @@ def run_cached(source: str, seed: int) -> tuple[Program | None, ExpressionError 
         program, error = run_program(source, seed=seed), None
     except ExpressionError as exc:
         program, error = exc.program, exc
-    for key in ("ag_step", "ag_root", "ag_check_result"):  # they belonged to the old program
+    for key in ("ag_step", "ag_check_result"):  # they belonged to the old program
         st.session_state.pop(key, None)
+    # The picker is set to the new program's default tensor where it is drawn: popping its key
+    # is not enough, the browser would send back the old program's choice (`d` for y = x + 2).
+    st.session_state["ag_root_reset"] = True
     st.session_state["ag_result"] = ((source, seed), program, error)
     return program, error
+
+
+def show_output(program: Program) -> None:
+    """What print() and lines that are just an expression showed, as Python's console would."""
+    if not program.output:
+        return
+    st.markdown("**Output** (`print(...)` and lines that are just an expression, like `y.grad_fn`)")
+    st.code(
+        "\n".join(f">>> {item.statement}\n{item.text}" for item in program.output),
+        language="text",
+        wrap_lines=True,
+    )
 
 
 def show_error(error: ExpressionError, source: str) -> None:

@@ -57,6 +57,27 @@ def load_settings() -> None:
     load_settings_from_url(SHARED, SHARED_OPTIONS)
     for key, default in SHARED.items():
         st.session_state.setdefault(key, default)
+    for key in st.session_state.pop("ag_undrawn", ()):  # see keep()
+        st.session_state[key] = st.session_state[key]
+
+
+EDITOR = ("ag_source", "ag_seed")  # the widgets of "Your own lines" above the graph
+OPTIONS = ("ag_values", "ag_saved", "ag_direction", "ag_cap")  # the picture's options
+MODULE = tuple(key for key in SHARED if key.startswith("ag_module"))  # "An nn.Module"'s
+
+
+def keep(keys: tuple[str, ...]) -> None:
+    """Keep the values of widgets this run does not draw (call before the run ends). Streamlit
+    forgets a widget's value when a run does not draw it, and the browser draws it again with
+    its default: the picture options came back as a node cap of 10 (its minimum) after a
+    program that failed, and the program itself was lost after a look at the nn.Module graphs.
+    Setting the keys now keeps the values on the server; setting them again at the start of the
+    next run (load_settings) sends them to the browser with the widget. Only keys of widgets
+    not drawn in this run: setting a drawn one every run would overwrite what the student is
+    typing when a run ends."""
+    for key in keys:
+        st.session_state[key] = st.session_state.get(key, SHARED[key])
+    st.session_state["ag_undrawn"] = keys
 
 
 def share() -> None:
