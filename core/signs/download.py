@@ -20,8 +20,8 @@ from core.signs.folders import CLASSES_FILE
 DATA_FOLDER = "64x64_SIGNS"  # the exported scripts' --data-dir default is data/64x64_SIGNS
 JPEG_QUALITY = 95  # a 64×64 picture is a few KB
 UNZIP_HINT = (
-    f"unzip it into a data/ folder beside the exported script (`unzip <file>.zip -d data`), "
-    f"so that data/{DATA_FOLDER}/train_signs/ exists, then run `python train_signs.py`"
+    "unzip the file into a data/ folder beside the exported script (`unzip FILE.zip -d data` "
+    f"gives data/{DATA_FOLDER}/train_signs/ and test_signs/) and run `python train_signs.py`"
 )
 
 

@@ -10,6 +10,7 @@ coin flips and angles, come from the generator passed in, never torch's global o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,28 +78,84 @@ def train_loader(
 class LoaderBatch:
     """One batch as it comes out of the training DataLoader, with what a student checks first."""
 
-    images: torch.Tensor  # (B, 3, 64, 64)
+    images: torch.Tensor  # (B, 3, 64, 64), augmented
     labels: torch.Tensor  # (B,)
+    stored: torch.Tensor  # (B, 3, 64, 64): the same pictures before the transforms
     batches_per_epoch: int
 
     @property
     def shape_line(self) -> str:
         """`images.shape`, `dtype` and the labels' shape, as printed in a notebook."""
         return (
-            f"images.shape == torch.Size({list(self.images.shape)}), dtype {self.images.dtype}, "
-            f"values {self.images.min().item():.2f}…{self.images.max().item():.2f} · "
-            f"labels.shape == torch.Size({list(self.labels.shape)}), dtype {self.labels.dtype}"
+            f"images.shape == torch.Size({list(self.images.shape)})  # {self.images.dtype}, "
+            f"values {self.images.min().item():.2f} to {self.images.max().item():.2f}\n"
+            f"labels.shape == torch.Size({list(self.labels.shape)})  # {self.labels.dtype}\n"
+            f"labels == {self.labels.tolist()}"
         )
+
+
+class _WithStored(SignsImages):
+    """SignsImages that also hands back each picture as stored, to show before and after."""
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        image, label = super().__getitem__(index)
+        return image, label, self.images[index]
 
 
 def first_batch(
     images: torch.Tensor, labels: torch.Tensor, config: ClassifierConfig, seed: int
 ) -> LoaderBatch:
-    """The first batch the training loader gives with its shuffling and augmentation seeded by
-    `seed` (a generator of its own: the page's "another batch" button draws a new one)."""
-    loader = train_loader(images, labels, config, torch.Generator().manual_seed(int(seed)))
-    batch_images, batch_labels = next(iter(loader))
-    return LoaderBatch(batch_images, batch_labels, len(loader))
+    """The first batch of an epoch of the training loader (same Dataset, transforms, batch size
+    and shuffle), its shuffling and augmentation seeded by `seed`: a generator of its own, so the
+    page's "another batch" button draws a new one without touching a run."""
+    generator = torch.Generator().manual_seed(int(seed))
+    dataset = _WithStored(images, labels, train_transform(config, generator))
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, generator=generator)
+    batch_images, batch_labels, stored = next(iter(loader))
+    return LoaderBatch(batch_images, batch_labels, stored, len(loader))
+
+
+@dataclass(frozen=True)
+class PipelineTiming:
+    """Seconds to prepare the same images for training both ways (no model: input only)."""
+
+    images: int
+    loader_seconds: float  # Dataset + v2 transforms per image + DataLoader batching
+    tensors_seconds: float  # shuffled indices, sliced batches, one augmentation per batch
+
+    @property
+    def ratio(self) -> float:
+        """How many times longer the DataLoader takes (1.0: the same)."""
+        return self.loader_seconds / self.tensors_seconds if self.tensors_seconds else 1.0
+
+
+def time_pipelines(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    config: ClassifierConfig,
+    max_images: int = 512,
+    rounds: int = 3,
+) -> PipelineTiming:
+    """Prepare up to `max_images` images for training through each pipeline, alternately,
+    `rounds` times; the fastest round of each (the least disturbed by other work)."""
+    from core.signs.augment import augment_batch
+
+    images, labels = images[:max_images], labels[:max_images]
+    loader_times, tensor_times = [], []
+    for round_ in range(rounds):
+        generator = torch.Generator().manual_seed(round_)
+        tick = time.perf_counter()
+        for _ in train_loader(images, labels, config, generator):
+            pass
+        loader_times.append(time.perf_counter() - tick)
+        tick = time.perf_counter()
+        order = torch.randperm(len(labels), generator=generator)
+        for start in range(0, len(labels), config.batch_size):
+            index = order[start : start + config.batch_size]
+            augment_batch(images[index], config, generator)
+            labels[index]
+        tensor_times.append(time.perf_counter() - tick)
+    return PipelineTiming(len(labels), min(loader_times), min(tensor_times))
 
 
 def loader_code(config: ClassifierConfig) -> str:
@@ -120,7 +177,8 @@ class SignsImages(Dataset):
         return image, self.labels[index]
 
 
-generator = torch.Generator().manual_seed({config.seed})   # shuffling and augmentation repeat
+torch.manual_seed({config.seed})                          # v2's random transforms draw from here
+generator = torch.Generator().manual_seed({config.seed})  # and the loader shuffles with this one
 train_set = SignsImages(X_train, y_train, train_transform)
 train_loader = DataLoader(train_set, batch_size={config.batch_size}, shuffle=True, generator=generator)
 images, labels = next(iter(train_loader))

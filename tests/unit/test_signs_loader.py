@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 from core.signs import ClassifierConfig, ClassifierTrainer, synthetic_signs, tensor_data
-from core.signs.loader import SignsImages, first_batch, train_loader
+from core.signs.loader import SignsImages, first_batch, time_pipelines, train_loader
 from core.signs.transforms import (
     ColorJitter,
     RandomHorizontalFlip,
@@ -126,3 +126,20 @@ def test_both_pipelines_train_and_repeat_bit_for_bit(data):
 def test_the_dataset_refuses_labels_that_do_not_match():
     with pytest.raises(ValueError, match="one label per image"):
         SignsImages(torch.zeros(4, 3, 64, 64), torch.zeros(3, dtype=torch.int64))
+
+
+def test_the_batch_shown_holds_the_stored_pictures_and_their_flips(data):
+    config = ClassifierConfig(batch_size=12, flip=True)
+    batch = first_batch(data.train_images, data.train_labels, config, seed=4)
+    flipped = [torch.equal(a, b.flip(-1)) for a, b in zip(batch.images, batch.stored, strict=True)]
+    same = [torch.equal(a, b) for a, b in zip(batch.images, batch.stored, strict=True)]
+    assert all(f or s for f, s in zip(flipped, same, strict=True)) and any(flipped)
+    stored = {tuple(image.flatten()[:50].tolist()) for image in data.train_images}
+    assert all(tuple(image.flatten()[:50].tolist()) in stored for image in batch.stored)
+
+
+def test_both_pipelines_are_timed_on_the_same_images(data):
+    config = ClassifierConfig(batch_size=8, rotation=10.0)
+    timing = time_pipelines(data.train_images, data.train_labels, config, max_images=24, rounds=1)
+    assert timing.images == 24 and timing.loader_seconds > 0 and timing.tensors_seconds > 0
+    assert timing.ratio == timing.loader_seconds / timing.tensors_seconds
