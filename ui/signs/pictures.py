@@ -14,8 +14,8 @@ from PIL import Image
 from core.signs import class_examples, picture_row
 from core.signs.loader import first_batch, loader_code, time_pipelines
 from core.signs.transforms import train_transform, transform_code
+from ui.classroom import exclusive_chunk
 from ui.signs.charts import class_name
-from ui.signs.memo import cached
 
 ROW = 16  # pictures per row of a batch
 
@@ -81,18 +81,12 @@ def loader_batch(data, config, data_key: str) -> None:
         "into one tensor. This is the first batch of an epoch:"
     )
     seed = int(state.get("signs_loader_seed", 0))
-    batch = cached(
-        (
-            "loader",
-            data_key,
-            config.batch_size,
-            config.flip,
-            config.rotation,
-            config.color_jitter,
-            seed,
-        ),
-        lambda: first_batch(data.train_images, data.train_labels, config, seed),
-    )
+    key = (data_key, config.batch_size, config.flip, config.rotation, config.color_jitter, seed)
+    kept = state.get("signs_loader_batch")
+    if kept is None or kept[0] != key:  # one batch per session, redrawn when its settings change
+        kept = (key, first_batch(data.train_images, data.train_labels, config, seed))
+        state["signs_loader_batch"] = kept
+    batch = kept[1]
     st.code(batch.shape_line, language="python", wrap_lines=True)
     st.caption(
         f"{batch.batches_per_epoch} batches make one epoch of {len(data.train_labels)} training "
@@ -117,8 +111,10 @@ def loader_batch(data, config, data_key: str) -> None:
     if st.button("Another batch", key="signs_loader_again", help="A new shuffle and new draws."):
         state["signs_loader_seed"] = seed + 1
         st.rerun()
-    with st.expander("Show the Dataset, transforms and DataLoader code"):
-        st.code(transform_code(config) + "\n\n" + loader_code(config), language="python")
+    st.markdown("The transforms of tab 2, as a v2 pipeline the Dataset applies to each picture:")
+    st.code(transform_code(config), language="python")
+    with st.expander("Show the Dataset and DataLoader code"):
+        st.code(loader_code(config), language="python")
     pipeline_timing(data, config)
 
 
@@ -130,7 +126,13 @@ def pipeline_timing(data, config) -> None:
         "*Input pipeline*). Time both on these pictures, with no model, only the input:"
     )
     if st.button("Time both pipelines", key="signs_time_pipelines"):
-        timing = time_pipelines(data.train_images, data.train_labels, config)
+        # with this session's share of the threads, as its training runs (and not during a tick)
+        timing = exclusive_chunk(
+            lambda: time_pipelines(data.train_images, data.train_labels, config)
+        )
+        if timing is None:
+            st.info("Training is stepping right now: press the button again in a moment.")
+            return
         st.session_state["signs_pipeline_timing"] = (
             timing,
             config.batch_size,
