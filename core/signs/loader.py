@@ -160,7 +160,10 @@ def time_pipelines(
 
 def loader_code(config: ClassifierConfig) -> str:
     """The Dataset and DataLoader lines behind `train_loader`, for the page's code box."""
-    return f"""from torch.utils.data import DataLoader, Dataset
+    return f"""import torch
+from torch.utils.data import DataLoader, Dataset
+
+# X_train: (N, 3, 64, 64) floats in [0, 1]; y_train: (N,) int64 labels 0..5
 
 
 class SignsImages(Dataset):

@@ -23,7 +23,6 @@ from core.signs.augment import augment_batch
 from core.signs.config import OPTIMIZERS, ClassifierConfig, ClassifierError, validate_config
 from core.signs.data import TensorData
 from core.signs.evaluate import evaluate
-from core.signs.loader import train_loader
 from core.signs.models import DROPOUT_MODELS, MODEL_INFO, ModelError, build_model, has_batch_norm
 from core.signs.runtime import explain_runtime_error, training_device
 
@@ -116,6 +115,8 @@ class ClassifierTrainer:
         self.epochs: list[EpochRecord] = []
         self.train_seconds = 0.0  # time spent in training steps (not validation)
         self.images_seen = 0
+        from core.signs.loader import train_loader  # lazy: torchvision takes seconds to import
+
         self.loader = train_loader(  # shuffling and augmentation draw from self.generator
             self.train_images, self.train_labels, self.config, self.generator, self.needs_pairs
         )

@@ -143,3 +143,17 @@ def test_both_pipelines_are_timed_on_the_same_images(data):
     timing = time_pipelines(data.train_images, data.train_labels, config, max_images=24, rounds=1)
     assert timing.images == 24 and timing.loader_seconds > 0 and timing.tensors_seconds > 0
     assert timing.ratio == timing.loader_seconds / timing.tensors_seconds
+
+
+def test_the_code_shown_for_the_pipeline_runs_and_gives_the_shapes_it_promises(data, capsys):
+    """The page's two code boxes, run as a notebook would (our own generated text, not input)."""
+    from core.signs.loader import loader_code
+    from core.signs.transforms import transform_code
+
+    config = ClassifierConfig(batch_size=8, rotation=15.0, color_jitter=0.2)
+    source = transform_code(config) + "\n\n" + loader_code(config)
+    namespace = {"X_train": data.train_images, "y_train": data.train_labels}
+    with torch.random.fork_rng(devices=[]):  # the snippet seeds torch, as a notebook does
+        exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102
+    assert namespace["images"].shape == (8, 3, 64, 64)
+    assert "torch.Size([8, 3, 64, 64]) torch.float32 torch.Size([8])" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from ui.classroom import exclusive_chunk
 from ui.signs.charts import class_name
 
 ROW = 16  # pictures per row of a batch
+MAX_SHOWN = 64  # pictures of a batch shown (a batch of 256 would fill the screen)
 
 
 def sample_grid(
@@ -57,7 +58,7 @@ def augmented_batch(images: torch.Tensor, labels: torch.Tensor, config, count: i
     )
     st.image(
         picture_row(torch.stack([transform(image) for image in picked])),
-        caption="the same pictures as one augmented batch sees them",
+        caption="the same pictures after the v2 transforms the DataLoader applies to each",
         alt=f"The same {len(picked)} pictures flipped, turned or recoloured by the augmentation",
     )
     if st.button("Augment again", key="signs_augment_again"):
@@ -93,7 +94,10 @@ def loader_batch(data, config, data_key: str) -> None:
         "images; the model's first layer expects exactly this (B, 3, 64, 64) float tensor."
     )
     augmenting = config.flip or config.rotation or config.color_jitter
-    for number, row in enumerate(_rows(batch.stored if augmenting else batch.images), 1):
+    shown = batch.stored if augmenting else batch.images
+    if len(shown) > MAX_SHOWN:
+        st.caption(f"The first {MAX_SHOWN} of the batch's {len(shown)} pictures:")
+    for number, row in enumerate(_rows(shown[:MAX_SHOWN]), 1):
         st.image(
             picture_row(row),
             caption=f"batch pictures {ROW * (number - 1) + 1}–{ROW * (number - 1) + len(row)}"
