@@ -68,7 +68,9 @@ def load_signs_bytes(data: bytes, name: str = "upload") -> SignsData:
 
 
 def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """"the upload 'x.zip' holds ..." -> "The upload ..." (a file name such as classes.txt that
+    starts a sentence keeps its spelling)."""
+    return "T" + text[1:] if text.startswith("the ") else text
 
 
 def load_signs_files(files: Mapping[str, bytes]) -> SignsData:
