@@ -5,8 +5,8 @@ resize), through core.images' one decoder. `OwnSigns` is the in-session collecti
 can be renamed and counted 2–10, capped pictures per class, removal; `to_signs_data` splits it
 into train / validation / test (refusing a class with too few pictures), and `to_zip` writes the
 SIGNS layout (`64x64_SIGNS/` with `train_signs/`, `test_signs/`, `{label}_IMG_{id}.jpg` and
-`classes.txt`, core.signs.download) that
-core.signs.readers.load_signs_bytes reads back. Nothing here touches the disk.
+`classes.txt`, see core.signs.download) that core.signs.readers.load_signs_bytes reads back and
+the exported script trains on. Nothing here touches the disk.
 """
 
 from __future__ import annotations
