@@ -68,8 +68,8 @@ def load_signs_bytes(data: bytes, name: str = "upload") -> SignsData:
 
 
 def _capitalised(text: str) -> str:
-    """"the upload 'x.zip' holds ..." -> "The upload ..." (a file name such as classes.txt that
-    starts a sentence keeps its spelling)."""
+    """Capitalise a sentence that starts with "the upload 'x.zip' ..." (a file name such as
+    classes.txt that starts a sentence keeps its spelling)."""
     return "T" + text[1:] if text.startswith("the ") else text
 
 
