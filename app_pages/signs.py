@@ -42,6 +42,7 @@ tab_data, tab_model, tab_train, tab_results, tab_save = st.tabs(
 )
 
 with tab_data:
+    source.restore_choices()  # what the student picked before visiting another page
     options = ["Built-in hands", "My own hand signs", "Upload a zip"] + [
         f"Server folder {f}" for f in source.server_folders()
     ]
@@ -71,21 +72,16 @@ with tab_data:
                 on_click=next_data_seed,
             )
             choice = source.built_in(int(n_train), int(n_test), int(data_seed), val_fraction)
+            source.download_built_in(int(n_train), int(n_test), int(data_seed))
         elif kind == "My own hand signs":
             choice = own_signs_source(val_fraction)
         elif kind == "Upload a zip":
-            upload = st.file_uploader(
-                "A zip with train\\_signs/ and test\\_signs/ folders of {label}\\_IMG\\_{id}.jpg, "
-                "or with train\\_signs.h5 and test\\_signs.h5",
-                type=["zip"],
-                key="signs_upload",
-            )
-            if upload is not None:
-                choice = source.uploaded_zip(upload.getvalue(), upload.name, val_fraction)
+            choice = source.upload_box(val_fraction)
         else:
             choice = source.server_folder(kind.removeprefix("Server folder "), val_fraction)
     except ValueError as error:
         st.error(str(error))
+    source.keep_choices()
     if choice is None:
         st.info("Choose the data to train on: the built-in hands work straight away.")
         st.stop()
@@ -99,6 +95,7 @@ with tab_data:
     if kind != "My own hand signs":  # own pictures are shown above, with their remove buttons
         pictures.sample_grid(choice.key, data.train_images, data.train_labels, data.classes)
     charts.class_counts(data, data.classes)
+    loader_box = st.container()  # filled below, once tab 2 has set the batch size and transforms
 
 with tab_model:
     c1, c2, c3 = st.columns(3)
@@ -172,6 +169,9 @@ with tab_model:
     with st.expander("Show code"):
         st.code(training_snippet(config), language="python", wrap_lines=True)
 
+
+with loader_box:  # the Data tab's batch, drawn with the settings of tab 2
+    pictures.loader_batch(data, config, choice.key)
 
 with tab_train:
     training.training_tab(config, data, choice.key)

@@ -5,13 +5,15 @@ augmentation, measured alternately in one run:
   (a) seed   the seed's pipeline: a Dataset that opens and decodes a JPEG file from disk per
              image through torchvision transforms, batched by a DataLoader;
   (b) plain  a plain loop over preloaded tensors (the page's "Show code" loop);
-  (c) ours   ClassifierTrainer driven in time-budget ticks, exactly as the page's fragment does.
+  (c) ours   ClassifierTrainer driven in time-budget ticks, exactly as the page's fragment does
+             (its Dataset + DataLoader + v2 transforms over the preloaded images).
 Then the default ClassifierConfig is trained on the default built-in set until its test accuracy
 reaches 95% (ours, in this process).
 
 Then the page as a student uses it, beside the bare loop at full threads:
-  bare     a bare preloaded loop of the default config doing the trainer's exact computation
-           (same init, shuffles, flips and one-cycle schedule, validation each epoch), test
+  bare     a bare loop of the default config doing the trainer's exact computation (same init,
+           the same DataLoader with its shuffles and flips, one-cycle schedule, validation each
+           epoch), test
            accuracy after each epoch (not timed), until 95%: epoch K, seconds, images/s;
   in-app   a real `streamlit run` server and one student (bench/_in_app.py): the SIGNS page with
            its default settings, Train pressed, the live progress followed until it shows epoch
@@ -38,7 +40,7 @@ from bench._in_app import LoneStudent
 from bench.report import emit
 from core.classifier import ClassifierConfig, ClassifierTrainer, TensorData, evaluate, tensor_data
 from core.optimizers import build_optimizer
-from core.signs.augment import augment_batch
+from core.signs.loader import train_loader
 from core.signs.models import DROPOUT_MODELS, build_model
 from core.signs_data import synthetic_signs
 
@@ -172,20 +174,16 @@ def bare_to_target(config: ClassifierConfig, data: TensorData) -> dict:
     )
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(config.seed)
-    images, labels, size = data.train_images, data.train_labels, config.batch_size
-    per_epoch = len(labels) // size + (len(labels) % size > 1)  # a last batch of 1: dropped
+    labels, size = data.train_labels, config.batch_size
+    loader = train_loader(data.train_images, labels, config, generator, needs_pairs=True)
+    per_epoch = len(loader)  # a last batch of 1 is dropped (batch norm)
     total = per_epoch * config.epochs
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total)
     seconds, step, accuracy, reached = 0.0, 0, 0.0, None
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
         model.train()
-        order = torch.randperm(len(labels), generator=generator)
-        if len(order) % size == 1:
-            order = order[:-1]
-        for first in range(0, len(order), size):
-            index = order[first : first + size]
-            x, y = augment_batch(images[index], config, generator), labels[index]
+        for x, y in loader:  # the trainer's DataLoader: its shuffle and v2 transforms
             logits = model(x)
             loss = loss_fn(logits, y)
             optimizer.zero_grad()

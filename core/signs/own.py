@@ -4,15 +4,14 @@
 resize), through core.images' one decoder. `OwnSigns` is the in-session collection: classes that
 can be renamed and counted 2–10, capped pictures per class, removal; `to_signs_data` splits it
 into train / validation / test (refusing a class with too few pictures), and `to_zip` writes the
-SIGNS layout (`train_signs/`, `test_signs/`, `{label}_IMG_{id}.jpg`, plus `classes.txt`) that
-core.signs.readers.load_signs_bytes reads back. Nothing here touches the disk.
+SIGNS layout (`64x64_SIGNS/` with `train_signs/`, `test_signs/`, `{label}_IMG_{id}.jpg` and
+`classes.txt`, see core.signs.download) that core.signs.readers.load_signs_bytes reads back and
+the exported script trains on. Nothing here touches the disk.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,8 +21,9 @@ from PIL import Image, ImageOps
 
 from core.images import MAX_PIXELS, PictureTooLarge, Undecodable, open_picture
 from core.signs.dataset import IMAGE_SIZE, SignsData, SignsDataError, SignsDataset
+from core.signs.download import signs_zip
 from core.signs.entries import _show
-from core.signs.folders import CLASSES_FILE, MAX_CLASSES
+from core.signs.folders import MAX_CLASSES
 
 MIN_CLASSES = 2
 MAX_PER_CLASS = 100  # pictures kept per class (100 × 12 KB as 64×64 tensors: 1.2 MB a class)
@@ -31,7 +31,6 @@ MAX_PICTURE_BYTES = 2 * 2**20  # one picture file; a webcam frame is ~50 KB
 MAX_NAME = 24  # characters in a class name
 FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG"}  # MPO: the JPEG of some phone cameras
 TEST_FRACTION = 0.2  # of each class, held out for the test accuracy
-JPEG_QUALITY = 95  # pictures in the zip: 64×64 JPEGs of a few KB
 
 
 class OwnSignsError(SignsDataError):
@@ -328,18 +327,20 @@ class OwnSigns:
         )
 
     def to_zip(self, test_fraction: float = TEST_FRACTION, seed: int = 0) -> bytes:
-        """The pictures in the SIGNS layout, in memory: train_signs/ (train + validation),
-        test_signs/, `{label}_IMG_{id}.jpg`, and classes.txt with the names in label order."""
+        """The pictures in the SIGNS layout, in memory (core.signs.download): 64x64_SIGNS/ with
+        train_signs/ (train + validation), test_signs/, `{label}_IMG_{id}.jpg`, and classes.txt
+        with the names in label order."""
         parts = self.split(0.0, test_fraction, seed)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(CLASSES_FILE, "\n".join(self.classes) + "\n")
-            for folder, items in (("train_signs", parts["train"]), ("test_signs", parts["test"])):
-                for label, picture in sorted(items, key=lambda item: item[1].id):
-                    archive.writestr(
-                        f"{folder}/{label}_IMG_{picture.id}.jpg", _jpeg(picture.pixels)
-                    )
-        return buffer.getvalue()
+        return signs_zip(
+            [
+                (folder, [(label, p.id, p.pixels) for label, p in sorted(items, key=_by_id)])
+                for folder, items in (
+                    ("train_signs", parts["train"]),
+                    ("test_signs", parts["test"]),
+                )
+            ],
+            self.classes,
+        )
 
     @classmethod
     def from_signs_data(cls, signs: SignsData) -> tuple[OwnSigns, AddReport]:
@@ -383,10 +384,5 @@ def _check_count(count: int) -> None:
         raise OwnSignsError(f"Pick between {MIN_CLASSES} and {MAX_CLASSES} classes, not {count}.")
 
 
-def _jpeg(pixels: torch.Tensor) -> bytes:
-    """A (3, 64, 64) uint8 picture as JPEG bytes, colour kept at full resolution (4:4:4)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels.permute(1, 2, 0).numpy()).save(
-        buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0
-    )
-    return buffer.getvalue()
+def _by_id(item: tuple[int, OwnPicture]) -> int:
+    return item[1].id

@@ -52,16 +52,25 @@ def load_signs_bytes(data: bytes, name: str = "upload") -> SignsData:
     """Read an uploaded file: a .zip of the SIGNS folders or of the .h5 pair, held in memory."""
     label = f"the upload {_show(name)}"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06") or name.lower().endswith(".zip"):
-        return _from_entries(_zip_entries(data, label), label)
+        try:
+            return _from_entries(_zip_entries(data, label), label)
+        except SignsDataError as error:  # a sentence that starts with the label starts small
+            raise SignsDataError(_capitalised(str(error))) from None
     if data[:8] == b"\x89HDF\r\n\x1a\n":
         raise SignsDataError(
-            f"{label} is a single .h5 file; upload train_signs.h5 and test_signs.h5 together "
+            f"The upload {_show(name)} is a single .h5 file; upload train_signs.h5 and test_signs.h5 together "
             "(or zipped into one .zip)."
         )
     raise SignsDataError(
-        f"{label} is not a .zip file. Zip the SIGNS folder (train_signs/ and test_signs/ "
+        f"The upload {_show(name)} is not a .zip file. Zip the SIGNS folder (train_signs/ and test_signs/ "
         "inside) or the two .h5 files, and upload the .zip."
     )
+
+
+def _capitalised(text: str) -> str:
+    """Capitalise a sentence that starts with "the upload 'x.zip' ..." (a file name such as
+    classes.txt that starts a sentence keeps its spelling)."""
+    return "T" + text[1:] if text.startswith("the ") else text
 
 
 def load_signs_files(files: Mapping[str, bytes]) -> SignsData:

@@ -1,9 +1,12 @@
 """The steppable SIGNS trainer: ClassifierTrainer with run(n) / run_for(seconds), and its records.
 
-The trainer keeps the whole data set as preloaded tensors on the training device (1080 images of
-3×64×64 floats are 53 MB), shuffles indices each epoch and slices batches out of them: no
-DataLoader and no JPEG decoding in the loop. Training runs in `model.train()`; validation in
-`model.eval()` under `torch.no_grad()`, as the course insists.
+The trainer reads its batches as the course does: a `torch.utils.data.Dataset` of the preloaded
+images (decoded once: no JPEG decoding in the loop) whose items pass through the torchvision v2
+augmentation, batched and shuffled by a `DataLoader` (core.signs.loader), each batch moved to
+the training device. `pipeline="tensors"` keeps the older way for comparison (bench signs): all
+images on the device, indices shuffled each epoch, batches sliced out and augmented as a whole
+(core.signs.augment). Training runs in `model.train()`; validation in `model.eval()` under
+`torch.no_grad()`, as the course insists.
 """
 
 from __future__ import annotations
@@ -46,10 +49,16 @@ class StepReport:
     done: bool
 
 
+PIPELINES = ("loader", "tensors")  # the Dataset + DataLoader + v2 transforms; sliced tensors
+
+
 class ClassifierTrainer:
     """Holds model, optimizer, data and history; `run(n)` / `run_for(seconds)` advance it."""
 
-    def __init__(self, config: ClassifierConfig, data: TensorData):
+    def __init__(self, config: ClassifierConfig, data: TensorData, pipeline: str = "loader"):
+        if pipeline not in PIPELINES:
+            raise ClassifierError(f"The input pipeline is one of {', '.join(PIPELINES)}.")
+        self.pipeline = pipeline
         self.config = validate_config(config)
         if len(data.train_labels) == 0:
             raise ClassifierError(
@@ -91,9 +100,11 @@ class ClassifierTrainer:
         )
         self.loss_fn = nn.CrossEntropyLoss()
         self.scheduler = None
+        # the loader reads from the CPU and moves each batch; the tensors pipeline slices on the device
+        where = self.device if pipeline == "tensors" else torch.device("cpu")
         try:
-            self.train_images = data.train_images.to(self.device)  # (N, 3, 64, 64)
-            self.train_labels = data.train_labels.to(self.device)  # (N,)
+            self.train_images = data.train_images.to(where)  # (N, 3, 64, 64)
+            self.train_labels = data.train_labels.to(where)  # (N,)
             self.val_images = data.val_images.to(self.device)
             self.val_labels = data.val_labels.to(self.device)
         except RuntimeError as error:
@@ -104,8 +115,14 @@ class ClassifierTrainer:
         self.epochs: list[EpochRecord] = []
         self.train_seconds = 0.0  # time spent in training steps (not validation)
         self.images_seen = 0
-        self._order: torch.Tensor | None = None
-        self._position = 0
+        from core.signs.loader import train_loader  # lazy: torchvision takes seconds to import
+
+        self.loader = train_loader(  # shuffling and augmentation draw from self.generator
+            self.train_images, self.train_labels, self.config, self.generator, self.needs_pairs
+        )
+        self._batches = None  # the loader's iterator over the current epoch
+        self._order: torch.Tensor | None = None  # the tensors pipeline's shuffled indices
+        self._position = 0  # images (tensors) or batches (loader) of this epoch done
         self._epoch_loss = self._epoch_correct = self._epoch_images = 0.0
         self._epoch_seconds = 0.0
         self._plan_schedule()
@@ -129,9 +146,7 @@ class ClassifierTrainer:
     # -- progress ---------------------------------------------------------------------------
     @property
     def batches_per_epoch(self) -> int:
-        n, b = len(self.train_labels), self.config.batch_size
-        full, rest = divmod(n, b)
-        return full + (1 if rest > 1 or (rest == 1 and not self.needs_pairs) else 0)
+        return len(self.loader)  # a last batch of one image is dropped when batch norm needs 2+
 
     @property
     def total_batches(self) -> int:
@@ -183,7 +198,7 @@ class ClassifierTrainer:
                     break
                 self._train_batch()
                 count += 1
-                if self._position >= len(self._order):
+                if self._epoch_over():
                     new_epochs.append(self._finish_epoch())
                     self.net.train()
         except (RuntimeError, ValueError) as error:
@@ -192,20 +207,35 @@ class ClassifierTrainer:
             raise explain_runtime_error(error, self.config) from None
         return StepReport(count, new_epochs, self.done)
 
-    def _train_batch(self) -> None:
+    def _epoch_over(self) -> bool:
+        if self.pipeline == "loader":
+            return self._position >= len(self.loader)
+        return self._position >= len(self._order)
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next (images, labels) on the training device, augmented; starts an epoch if needed."""
+        if self.pipeline == "loader":
+            if self._batches is None or self._position >= len(self.loader):
+                self._batches = iter(self.loader)  # a new shuffle
+                self._position = 0
+            images, labels = next(self._batches)  # (B, 3, 64, 64), (B,) on the CPU
+            self._position += 1
+            return images.to(self.device), labels.to(self.device)
         if self._order is None or self._position >= len(self._order):
             self._order = torch.randperm(len(self.train_labels), generator=self.generator)
             self._position = 0
             if self.needs_pairs and len(self._order) % self.config.batch_size == 1:
                 self._order = self._order[:-1]  # a last batch of 1 cannot pass batch norm: drop it
-        tick = time.perf_counter()
         index = self._order[self._position : self._position + self.config.batch_size].to(
             self.device
         )
         self._position += len(index)
-        images = self.train_images[index]  # (B, 3, 64, 64)
-        labels = self.train_labels[index]  # (B,)
-        images = augment_batch(images, self.config, self.generator)
+        images = augment_batch(self.train_images[index], self.config, self.generator)
+        return images, self.train_labels[index]
+
+    def _train_batch(self) -> None:
+        tick = time.perf_counter()  # from reading the batch to the step's end
+        images, labels = self._next_batch()  # (B, 3, 64, 64), (B,)
         logits = self.net(images)  # (B, 6)
         loss = self.loss_fn(logits, labels)
         self.optimizer.zero_grad()
@@ -224,11 +254,11 @@ class ClassifierTrainer:
             )
         self.batch_losses.append(loss_value)
         self.train_seconds += elapsed
-        self.images_seen += len(index)
+        self.images_seen += len(labels)
         self._epoch_seconds += elapsed
-        self._epoch_loss += loss_value * len(index)
+        self._epoch_loss += loss_value * len(labels)
         self._epoch_correct += correct
-        self._epoch_images += len(index)
+        self._epoch_images += len(labels)
 
     def _finish_epoch(self) -> EpochRecord:
         val_loss = val_accuracy = None

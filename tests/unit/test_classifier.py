@@ -284,7 +284,8 @@ def test_files_holding_python_objects_are_refused():
 @pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")
 def test_training_on_the_gpu_learns_and_reports_speed(small_data):
     trainer = ClassifierTrainer(ClassifierConfig(device="cuda:0", epochs=3), small_data)
-    assert trainer.train_images.device.type == "cuda"
+    assert trainer.val_images.device.type == "cuda"  # the loader moves each training batch
+    assert next(trainer.model.parameters()).device.type == "cuda"
     trainer.run(1000)
     result = evaluate(trainer.model, small_data.test_images, small_data.test_labels)
     assert result.accuracy > 0.6 and trainer.images_per_second > 0

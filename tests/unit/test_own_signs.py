@@ -226,8 +226,8 @@ def test_the_zip_is_in_the_signs_layout_and_the_loader_reads_it_back():
     own = filled([5] * MAX_CLASSES, names)
     blob = own.to_zip()
     listing = zipfile.ZipFile(io.BytesIO(blob)).namelist()
-    assert "classes.txt" in listing
-    pictures = [n for n in listing if n != "classes.txt"]
+    assert "64x64_SIGNS/classes.txt" in listing  # unzipped into data/: the scripts' default
+    pictures = [n.removeprefix("64x64_SIGNS/") for n in listing if not n.endswith("classes.txt")]
     assert all(
         n.startswith(("train_signs/", "test_signs/")) and n.endswith(".jpg") for n in pictures
     )
@@ -259,10 +259,11 @@ def test_a_plain_signs_zip_still_has_six_classes_and_a_bad_classes_file_gets_a_s
                 out.writestr(name, data)
         return buffer.getvalue()
 
-    without = {n: d for n, d in entries.items() if n != "classes.txt"}
+    names = "64x64_SIGNS/classes.txt"
+    without = {n: d for n, d in entries.items() if n != names}
     assert load_signs_bytes(rezip(without), "plain.zip").classes == tuple("012345")
     with pytest.raises(ValueError, match="classes.txt .* must name 2 to 10"):
-        load_signs_bytes(rezip({**entries, "classes.txt": b"only one\n"}), "bad.zip")
+        load_signs_bytes(rezip({**entries, names: b"only one\n"}), "bad.zip")
 
 
 def test_the_trainer_and_the_evaluation_follow_the_number_of_classes():

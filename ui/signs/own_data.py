@@ -15,6 +15,7 @@ import streamlit as st
 import torch
 
 from core.signs import load_signs_bytes, picture_row, tensor_data
+from core.signs.download import UNZIP_HINT
 from core.signs.own import MAX_CLASSES, MAX_PER_CLASS, MIN_CLASSES, OwnSigns, OwnSignsError
 from ui.signs.data_source import VAL_SEED, DataChoice
 
@@ -181,7 +182,7 @@ def capture(own: OwnSigns, label: int) -> None:
         key = f"signs_own_files_{label}_{_fresh(f'files{label}')}"
         st.file_uploader(
             f"Add picture files to '{name}' (JPEG or PNG, many at once)",
-            type=["jpg", "jpeg", "png"],
+            # no type=: a wrong file then gets core's sentence, not Streamlit's exception
             accept_multiple_files=True,
             key=key,
             on_change=_on_files,
@@ -241,8 +242,9 @@ def save_and_load(own: OwnSigns) -> None:
                 file_name=ZIP_NAME,
                 mime="application/zip",
                 key="signs_own_download",
-                help="train_signs/ and test_signs/ of {label}_IMG_{id}.jpg and classes.txt: "
-                "the layout of the course's SIGNS set, which the exported script trains on.",
+                help="64x64_SIGNS/ with train_signs/ and test_signs/ of {label}_IMG_{id}.jpg and "
+                "classes.txt: the layout of the course's SIGNS set. To train the exported script "
+                "on it, " + UNZIP_HINT + ".",
             )
         except OwnSignsError:
             st.caption("The download appears once every class has at least 3 pictures.")
@@ -250,7 +252,7 @@ def save_and_load(own: OwnSigns) -> None:
         key = f"signs_own_zip_{_fresh('zip')}"
         st.file_uploader(
             "Load pictures saved earlier (.zip)",
-            type=["zip"],
+            # no type=: a wrong file gets load_signs_bytes' sentence
             key=key,
             on_change=_on_load_zip,
             args=(key,),

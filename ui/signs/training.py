@@ -16,6 +16,10 @@ from ui.classroom import (
 from ui.signs.charts import training_curves
 
 TICK_SECONDS = 0.7  # training time per chart redraw; Stop answers within one tick
+PIPELINES = {  # ClassifierTrainer(pipeline=...) -> its name on the page
+    "loader": "Dataset + DataLoader + v2 transforms (as in the notes)",
+    "tensors": "Preloaded tensors, one augmentation per batch",
+}
 
 
 def progress_line(trainer) -> str:
@@ -46,6 +50,7 @@ def record_speed(runs: list[dict], trainer) -> None:
         "device": trainer.config.device,
         "model": MODEL_INFO[trainer.config.model][0],
         "batch size": trainer.config.batch_size,
+        "input": trainer.pipeline,
         "images/s": round(trainer.images_per_second, 1),
         "images": trainer.images_seen,
     }
@@ -56,13 +61,13 @@ def record_speed(runs: list[dict], trainer) -> None:
         del runs[0]
 
 
-def start(config, data, data_key: str, resume: bool) -> None:
+def start(config, data, data_key: str, resume: bool, pipeline: str = "loader") -> None:
     """Start a new run (or resume this one); a ValueError becomes the tab's error sentence."""
     state = st.session_state
     state["signs_error"] = ""
     try:
         if not resume:
-            state["signs_trainer"] = ClassifierTrainer(config, data)
+            state["signs_trainer"] = ClassifierTrainer(config, data, pipeline=pipeline)
             state["signs_trainer_data"] = data_key
         elif state["signs_trainer"].done:
             state["signs_trainer"].extend(config.epochs)
@@ -79,7 +84,7 @@ def finish(trainer: ClassifierTrainer) -> None:
         record_speed(st.session_state["signs_runs"], trainer)
 
 
-def training_panel(config, data, data_key: str) -> None:
+def training_panel(config, data, data_key: str, pipeline: str = "loader") -> None:
     """The buttons, one tick of training when it is this session's turn, progress and curves."""
     state = st.session_state
     trainer, running = state["signs_trainer"], state["signs_running"]
@@ -87,7 +92,7 @@ def training_panel(config, data, data_key: str) -> None:
     if c1.button(
         "Train", key="signs_train", type="primary", disabled=running, use_container_width=True
     ):
-        start(config, data, data_key, resume=False)
+        start(config, data, data_key, resume=False, pipeline=pipeline)
         st.rerun()
     if c2.button("Stop", key="signs_stop", disabled=not running, use_container_width=True):
         finish(trainer)
@@ -135,7 +140,23 @@ def training_tab(config, data, data_key: str) -> None:
     """Warnings when settings or data changed since the run started, then the live panel."""
     state = st.session_state
     trainer = state["signs_trainer"]
+    pipeline = st.radio(
+        "Input pipeline",
+        list(PIPELINES),
+        format_func=PIPELINES.get,
+        key="signs_pipeline",
+        horizontal=True,
+        help="How the trainer reads its batches. The DataLoader applies the v2 transforms to one "
+        "picture at a time, as the course's script does; the tensor way augments a whole batch "
+        "at once, which is faster with rotation or colour jitter (tab 1 times both). Both repeat "
+        "bit for bit with the same seed.",
+    )
     if trainer is not None and not state["signs_running"]:
+        if getattr(trainer, "pipeline", "loader") != pipeline:
+            st.warning(
+                "The input pipeline changed since this run started: press Train to start over "
+                "with it."
+            )
         if trainer.config != config:
             st.warning(
                 "The settings changed since this run started: press Train to start over with them "
@@ -146,5 +167,5 @@ def training_tab(config, data, data_key: str) -> None:
                 "The data changed since this run started: press Train to train on the new data."
             )
     st.fragment(run_every=live_tick(state["signs_running"], TICK_SECONDS))(training_panel)(
-        config, data, data_key
+        config, data, data_key, pipeline
     )
