@@ -295,17 +295,11 @@ def training_snippet(config: ClassifierConfig) -> str:
         if config.device == ALL_GPUS
         else ""
     )
-    flip = (
-        "        flip = torch.rand(len(images), device=device) < 0.5   # RandomHorizontalFlip, per image\n"
-        "        images = torch.where(flip[:, None, None, None], images.flip(-1), images)\n"
-        if config.flip
-        else ""
-    )
     if config.model in MODEL_CLASSES:
         where = f"# {MODEL_CLASSES[config.model].__name__}: its class is in the exported script (Save & export)\n"
     else:
         where = "import torchvision\n"
-    steps = f"(len(X_train) + {config.batch_size - 1}) // {config.batch_size} * {config.epochs}"
+    steps = f"len(train_loader) * {config.epochs}"
     schedule_line = (
         f"scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr={config.lr:g}, total_steps={steps})\n"
         if config.lr_schedule == "one-cycle"
@@ -326,14 +320,13 @@ model = {constructor_call(config.model, dropout, config.num_classes)}
 loss_fn = nn.CrossEntropyLoss()
 optimizer = {optimizer}
 {schedule_line}
-# X_train: (N, 3, 64, 64) floats in [0, 1], y_train: (N,) labels 0..5, both already on the device
+# train_loader: the Data tab's DataLoader (its v2 transforms flip and turn each picture as it is
+# read); X_val, y_val: the validation pictures and labels
 for epoch in range({config.epochs}):
     model.train()                                   # dropout on, batch norm learns statistics
-    order = torch.randperm(len(X_train), device=device)
-    for start in range(0, len(X_train), {config.batch_size}):
-        index = order[start:start + {config.batch_size}]
-        images, labels = X_train[index], y_train[index]   # (B, 3, 64, 64), (B,)
-{flip}        logits = model(images)                      # (B, 6)
+    for images, labels in train_loader:             # a new shuffle every epoch
+        images, labels = images.to(device), labels.to(device)  # (B, 3, 64, 64), (B,)
+        logits = model(images)                      # (B, classes)
         loss = loss_fn(logits, labels)
         optimizer.zero_grad()
         loss.backward()
@@ -341,6 +334,6 @@ for epoch in range({config.epochs}):
 {schedule_step}
     model.eval()                                    # dropout off, batch norm uses running stats
     with torch.no_grad():                           # validation needs no gradients
-        val_accuracy = (model(X_val).argmax(1) == y_val).float().mean().item()
+        val_accuracy = (model(X_val.to(device)).argmax(1) == y_val.to(device)).float().mean().item()
     print(f"epoch {{epoch + 1}}: val accuracy {{val_accuracy:.3f}}")
 """

@@ -157,3 +157,27 @@ def test_the_code_shown_for_the_pipeline_runs_and_gives_the_shapes_it_promises(d
         exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102
     assert namespace["images"].shape == (8, 3, 64, 64)
     assert "torch.Size([8, 3, 64, 64]) torch.float32 torch.Size([8])" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("model", ["mlp", "signs_cnn"])
+def test_the_show_code_loop_runs_on_the_loader_the_data_tab_shows(data, capsys, model):
+    """Data tab's transforms and DataLoader, then the Train tab's "Show code" loop, run as one
+    notebook would run them: it trains through the loader and prints a validation accuracy."""
+    from core.signs import models
+    from core.signs.export import training_snippet
+    from core.signs.loader import loader_code
+    from core.signs.transforms import transform_code
+
+    config = ClassifierConfig(model=model, batch_size=16, epochs=1, rotation=10.0)
+    source = "\n\n".join([transform_code(config), loader_code(config), training_snippet(config)])
+    namespace = {
+        "X_train": data.train_images,
+        "y_train": data.train_labels,
+        "X_val": data.val_images,
+        "y_val": data.val_labels,
+        **{cls.__name__: cls for cls in models.MODEL_CLASSES.values()},
+    }
+    with torch.random.fork_rng(devices=[]):  # the snippet seeds torch, as a notebook does
+        exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102
+    assert "epoch 1: val accuracy" in capsys.readouterr().out
+    assert "train_loader" in training_snippet(config) and "randperm" not in training_snippet(config)
