@@ -277,3 +277,16 @@ def test_a_wrong_file_type_on_the_image_uploader_gets_a_sentence(open_page):
     assert not at.exception
     assert "could not be decoded as a picture" in errors(at)
     assert any("(3, 96, 96)" in c for c in codes(at))  # the built-in picture meanwhile
+
+
+def test_numpy_tab_says_where_the_gpu_error_comes_from_and_runs_the_fix(open_page):
+    at = open_page(PAGE)
+    fix = [c for c in codes(at) if c.startswith("z.cpu().numpy()")]
+    assert fix and "array([11.0, 22.0, 33.0], dtype=float32)" in fix[0]
+    message = [c for c in codes(at) if c.startswith("TypeError: can't convert cuda:0")]
+    assert message
+    shown = " ".join(x.value for x in [*at.info, *at.error])
+    if torch.cuda.is_available():
+        assert "Raised for real just now" in shown
+    else:
+        assert "shown because this server has none" in shown
