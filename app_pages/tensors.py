@@ -12,15 +12,13 @@ from core.tensors import (
     steps_to_text,
 )
 from ui.classroom import link_is_new, load_settings_from_url, share_box
+from ui.tensors import TABS
 from ui.tensors.build_tab import build_tab, load_preset
 from ui.tensors.image_tab import image_tab
 from ui.tensors.numpy_tab import numpy_bridge_tab
+from ui.tensors.regression_tab import SETTINGS as REGRESSION_SETTINGS
+from ui.tensors.regression_tab import regression_tab
 
-TABS = {  # the URL's tns_tab=<key> -> the tab's label
-    "build": "Build & transform",
-    "numpy": "NumPy bridge",
-    "image": "Image as tensor",
-}
 SHARED = {  # widget key -> default; these travel in the page's link
     "tns_constructor": "arange",
     "tns_values": "[[1, 2], [3, 4]]",
@@ -34,6 +32,7 @@ SHARED = {  # widget key -> default; these travel in the page's link
     "tns_device": "cpu",
     "tns_requires_grad": False,
     "tns_seed": 0,
+    **REGRESSION_SETTINGS,
 }
 first_visit = "tns_pipeline" not in st.session_state
 load_settings_from_url(
@@ -66,11 +65,13 @@ st.title("🧊 Tensor inspector")
 st.caption(
     "Build a tensor, transform it step by step, and see exactly what PyTorch does with shapes and memory."
 )
-build, numpy, picture = st.tabs(list(TABS.values()), key="tns_tab", on_change="rerun")
+build, numpy, regression, picture = st.tabs(list(TABS.values()), key="tns_tab", on_change="rerun")
 with build:
     current = build_tab()
 with numpy:
     numpy_bridge_tab(current)
+with regression:
+    regression_tab()
 with picture:
     image_tab()
 tab_key = next((k for k, label in TABS.items() if label == st.session_state.get("tns_tab")), "")

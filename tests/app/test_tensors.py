@@ -290,3 +290,18 @@ def test_numpy_tab_says_where_the_gpu_error_comes_from_and_runs_the_fix(open_pag
         assert "Raised for real just now" in shown
     else:
         assert "shown because this server has none" in shown
+
+
+def test_regression_tab_steps_both_sides_and_explains_the_notes_formula(open_page):
+    at = open_page(PAGE)
+    at.button(key="tns_reg_step10").click().run()
+    assert any("agree at every one of the 20 steps" in s.value for s in at.success)
+    at.checkbox(key="tns_reg_notes").check().run()  # a new setting starts a new run
+    assert any("4 times larger" in w.value for w in at.warning)
+    at.checkbox(key="tns_reg_notes").uncheck().run()
+    at.number_input(key="tns_reg_lr").set_value(1.0).run()
+    for _ in range(5):
+        at.button(key="tns_reg_step10").click().run()
+    assert not at.exception and any("diverged" in w.value for w in at.warning)
+    at.text_input(key="tns_reg_y").set_value("1, 2").run()
+    assert not at.exception and "one y for each x" in errors(at)

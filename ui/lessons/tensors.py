@@ -1,5 +1,101 @@
-"""The lessons the tensors page teaches (see ui/lessons/__init__.py for what a lesson is)."""
+"""The lessons the tensors page teaches (see ui/lessons/__init__.py for what a lesson is).
 
-from ui.lessons import Lesson  # noqa: F401  (used by the entries below)
+Each link names the tab (`tns_tab`) and, for the first tab, a preset (`tns_preset`);
+app_pages/tensors.py applies both once per lesson, even on a page the student has open."""
 
-LESSONS: list[Lesson] = []
+from ui.lessons import Lesson
+
+PAGE = "app_pages/tensors.py"
+
+LESSONS: list[Lesson] = [
+    Lesson(
+        key="tensor-views",
+        idea=14,
+        group="Tensors",
+        title="view needs contiguous memory",
+        idea_text=(
+            "A view reuses a tensor's memory with a new shape, so it only works when the "
+            "elements lie in memory in the order the new shape reads them. After a transpose "
+            "they do not, and view refuses; contiguous() copies them into order, and reshape "
+            "copies only when it must."
+        ),
+        try_this=(
+            "Read the error under step 3, then click one of the two fixes; compare the stride "
+            "and the 'memory' row (view or copy) before and after."
+        ),
+        page=PAGE,
+        params={"tns_tab": "build", "tns_preset": "view needs contiguous memory"},
+        proof="view size is not compatible with input tensor's size and stride",
+    ),
+    Lesson(
+        key="tensor-inplace",
+        idea=14,
+        group="Tensors",
+        title="In-place ops keep the storage",
+        idea_text=(
+            "Methods ending in an underscore (add_, mul_, zero_) change a tensor where it "
+            "lies, without new memory. Every view of that memory sees the new values."
+        ),
+        try_this=(
+            "Inspect stage 0 and stage 1: both show the multiplied values, because mul_ wrote "
+            "into the one storage they share. Untick 'in place' and add the step again."
+        ),
+        page=PAGE,
+        params={"tns_tab": "build", "tns_preset": "in-place ops keep the storage"},
+        proof="no new memory was allocated",
+    ),
+    Lesson(
+        key="tensor-dtypes-item",
+        idea=14,
+        group="Tensors",
+        title="dtypes, and one number with .item()",
+        idea_text=(
+            "Every tensor has one dtype: integers stay integers until an operation such as "
+            "true division promotes them to floats. A one-element tensor becomes a plain "
+            "Python number with .item()."
+        ),
+        try_this=(
+            "Load 'dtypes: dividing integers gives floats' and read the dtype row; then load "
+            "'sum to one number, then .item()' and open the NumPy bridge tab to see x.item()."
+        ),
+        page=PAGE,
+        params={"tns_tab": "build", "tns_preset": "sum to one number, then .item()"},
+        proof="x = x.sum()",
+    ),
+    Lesson(
+        key="numpy-bridge-gpu",
+        idea=1,
+        group="NumPy bridge",
+        title="Tensor ↔ NumPy, and .cpu() before .numpy()",
+        idea_text=(
+            "A CPU tensor and the NumPy array made from it share memory: writing one changes "
+            "the other. NumPy only reads CPU memory, so a GPU tensor must be copied over with "
+            ".cpu() before .numpy()."
+        ),
+        try_this=(
+            "Change the value written through the NumPy array and watch the tensor change; "
+            "read the GPU error and the result of z.cpu().numpy() run just now."
+        ),
+        page=PAGE,
+        params={"tns_tab": "numpy"},
+        proof="can't convert cuda:0 device type tensor to numpy",
+    ),
+    Lesson(
+        key="numpy-vs-autograd-regression",
+        idea=15,
+        group="Autograd",
+        title="Linear regression by hand in NumPy and with autograd",
+        idea_text=(
+            "Gradient descent needs the loss's gradient: in NumPy you derive it on paper and "
+            "code it, in PyTorch loss.backward() computes it. Run side by side on the same "
+            "data, the two agree step by step."
+        ),
+        try_this=(
+            "Click 'Step both' and compare dw with w.grad; then tick the notes' formula and see "
+            "why np.dot(...).mean() gives a gradient 4 times too large."
+        ),
+        page=PAGE,
+        params={"tns_tab": "regression"},
+        proof="NumPy, gradients by hand",
+    ),
+]
