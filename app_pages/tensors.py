@@ -18,6 +18,7 @@ from ui.tensors.image_tab import image_tab
 from ui.tensors.numpy_tab import numpy_bridge_tab
 from ui.tensors.regression_tab import SETTINGS as REGRESSION_SETTINGS
 from ui.tensors.regression_tab import regression_tab
+from ui.tensors.table_tab import table_tab
 
 SHARED = {  # widget key -> default; these travel in the page's link
     "tns_constructor": "arange",
@@ -65,13 +66,15 @@ st.title("🧊 Tensor inspector")
 st.caption(
     "Build a tensor, transform it step by step, and see exactly what PyTorch does with shapes and memory."
 )
-build, numpy, regression, picture = st.tabs(list(TABS.values()), key="tns_tab", on_change="rerun")
+build, numpy, regression, table, picture = st.tabs(list(TABS.values()), key="tns_tab", on_change="rerun")
 with build:
     current = build_tab()
 with numpy:
     numpy_bridge_tab(current)
 with regression:
     regression_tab()
+with table:
+    table_tab()
 with picture:
     image_tab()
 tab_key = next((k for k, label in TABS.items() if label == st.session_state.get("tns_tab")), "")

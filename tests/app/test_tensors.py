@@ -305,3 +305,53 @@ def test_regression_tab_steps_both_sides_and_explains_the_notes_formula(open_pag
     assert not at.exception and any("diverged" in w.value for w in at.warning)
     at.text_input(key="tns_reg_y").set_value("1, 2").run()
     assert not at.exception and "one y for each x" in errors(at)
+
+
+def steps_table(at):
+    """The table tab's "step by step" table: one row per line of code."""
+    return next(t.value for t in at.table if t.value.index.name == "code")
+
+
+def test_table_tab_shows_each_steps_dtype_and_shape(open_page):
+    at = open_page(PAGE)
+    steps = steps_table(at)
+    assert "t = torch.from_numpy(a)" in steps.index and "t = t.float()" in steps.index
+    assert steps.loc["t = t.float()", "dtype"] == "torch.float32"
+    assert steps.loc["t = t.float()", "shape"] == "(8, 7)"
+    assert any(
+        c.startswith("TypeError: can't convert np.ndarray of type numpy.object_") for c in codes(at)
+    )
+    at.radio(key="tns_table_encoding").set_value("codes").run()
+    at.selectbox(key="tns_table_target").set_value("price_k").run()
+    steps = steps_table(at)
+    assert steps.loc["t = t.float()", "shape"] == "(8, 5)"
+    assert any(code.startswith("y = t[:, 4]") for code in steps.index)
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("flats.csv", b"", "empty"),
+        ("flats.csv", b"a,b,c\n1,2,3\n4,5\n", "Row 3 of the file has 2 values"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00junk", "not a text CSV"),
+        ("big.csv", b"a,b\n" + b"1,2\n" * 300_000, "under 1 MB"),
+    ],
+)
+def test_a_malformed_csv_gets_a_sentence_and_the_builtin_table(open_page, name, data, message):
+    at = open_page(PAGE)
+    at.radio(key="tns_table_source").set_value("upload a CSV").run()
+    at.file_uploader(key="tns_table_upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception
+    assert message in errors(at) and "built-in table is shown instead" in errors(at)
+    assert steps_table(at).loc["t = t.float()", "shape"] == "(8, 7)"
+
+
+def test_an_uploaded_csv_with_a_text_column_becomes_a_tensor(open_page):
+    at = open_page(PAGE)
+    at.radio(key="tns_table_source").set_value("upload a CSV").run()
+    csv = b"size,colour,weight\n1,red,10\n2,blue,12kg\n3,red,14\n4,green,16\n"
+    at.file_uploader(key="tns_table_upload").set_value(("mine.csv", csv, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("'12kg'" in w.value for w in at.warning)
+    steps = steps_table(at)
+    assert steps.loc["t = t.float()", "shape"] == "(4, 4)"  # size + 3 colours, weight left out

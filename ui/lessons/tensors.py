@@ -99,3 +99,23 @@ LESSONS: list[Lesson] = [
         proof="NumPy, gradients by hand",
     ),
 ]
+LESSONS.append(
+    Lesson(
+        key="table-as-tensor",
+        idea=16,
+        group="Tensors",
+        title="A table (DataFrame or CSV) as a tensor",
+        idea_text=(
+            "A model reads numbers, so a table's text columns become numbers first: one 0/1 "
+            "column per category, or one code per category. Then df.to_numpy() gives an array, "
+            "torch.from_numpy shares its memory, and .float() makes the float32 layers expect."
+        ),
+        try_this=(
+            "Follow the dtype and shape down the steps; switch to integer codes and see the "
+            "shape shrink; pick price_k as the target to split X and y; upload your own CSV."
+        ),
+        page=PAGE,
+        params={"tns_tab": "table"},
+        proof="torch.from_numpy(a)",
+    )
+)

@@ -4,5 +4,6 @@ TABS = {  # the URL's tns_tab=<key> -> the tab's label, in the page's order
     "build": "Build & transform",
     "numpy": "NumPy bridge",
     "regression": "Linear regression: NumPy vs autograd",
+    "table": "Table as tensor",
     "image": "Image as tensor",
 }
