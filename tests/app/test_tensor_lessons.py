@@ -37,7 +37,8 @@ def tab(at: AppTest) -> str:
 
 def text(at: AppTest) -> str:
     parts = [*at.error, *at.info, *at.warning, *at.success, *at.code, *at.markdown]
-    return " ".join(str(p.value) for p in parts)
+    tables = [t.value.to_csv() for t in at.table]
+    return " ".join([*(str(p.value) for p in parts), *tables])
 
 
 def test_every_tensor_lesson_opens_its_tab_with_its_proof_on_screen():
