@@ -116,6 +116,6 @@ LESSONS.append(
         ),
         page=PAGE,
         params={"tns_tab": "table"},
-        proof="torch.from_numpy(a)",
+        proof="t = torch.from_numpy(a)",
     )
 )

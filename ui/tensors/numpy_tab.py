@@ -10,12 +10,13 @@ from core.tensors import numpy_bridge
 
 
 def numpy_bridge_tab(current: torch.Tensor | None) -> None:
-    """Shared memory, dtype mapping, .item(), .numpy() on the current tensor, GPU error, float16."""
+    """GPU error and .cpu() fix, shared memory, dtypes, .item()/.numpy() on the current tensor,
+    float16."""
+    _gpu_error()  # the notes' first example
     _shared_memory()
     st.subheader("dtypes on both sides")
     st.table(numpy_bridge.dtype_table().set_index("torch"))
     _current_tensor(current)
-    _gpu_error()
     _float16()
 
 

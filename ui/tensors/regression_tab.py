@@ -142,8 +142,9 @@ def _agreement(run: HandVsAutograd) -> None:
         )
     elif run.agree():
         st.success(
-            f"The hand-written gradient and autograd's agree at every one of the {run.steps} "
-            f"steps (largest difference {gap:.2g}, float32 rounding), so the weights stay equal.",
+            f"The gradient written by hand and the one autograd computes agree at every one of "
+            f"the {run.steps} steps (largest difference {gap:.2g}, float32 rounding), so the "
+            "weights stay equal.",
             icon="✅",
         )
     elif run.config.notes_gradient:

@@ -49,10 +49,10 @@ def table_tab() -> None:
         "category, or one code per category); then .to_numpy() gives an array, "
         "torch.from_numpy wraps it without copying, and .float() makes the float32 a layer expects."
     )
-    frame, source_code = _table()
-    st.dataframe(frame, width="stretch", height=min(40 + 35 * len(frame), 300))
-    left, right = st.columns(2)
-    encoding = left.radio(
+    source, encoding_column, target_column = st.columns([1.3, 1, 1])
+    with source:
+        frame, source_code = _table()
+    encoding = encoding_column.radio(
         "text columns become",
         list(ENCODING_LABELS),
         format_func=ENCODING_LABELS.__getitem__,
@@ -65,7 +65,9 @@ def table_tab() -> None:
     ]
     if st.session_state.get("tns_table_target") not in [NO_TARGET, *numeric]:
         st.session_state["tns_table_target"] = NO_TARGET  # a column of another table
-    target = right.selectbox("target column (y)", [NO_TARGET, *numeric], key="tns_table_target")
+    target = target_column.selectbox(
+        "target column (y)", [NO_TARGET, *numeric], key="tns_table_target"
+    )
     try:
         result = table_to_tensor(frame, encoding, None if target == NO_TARGET else target)
     except TableError as exc:
@@ -73,7 +75,9 @@ def table_tab() -> None:
         return
     for note in result.notes:
         st.warning(note)
-    st.table(
+    data, kinds = st.columns([2, 1])
+    data.dataframe(frame, width="stretch", height=min(40 + 35 * (len(frame) + 1), 360))
+    kinds.table(
         pd.DataFrame(
             {
                 "column": [str(name) for name in frame.columns],
