@@ -139,7 +139,7 @@ def test_every_tensor_lesson_link_opens_with_its_idea_on_screen(visit, settle, s
         shot(f"tensors_lesson_lecture_{lesson.key}")
 
 
-def test_the_gpu_error_is_not_cut_off_and_the_fix_ran(visit, settle, shot):
+def test_the_gpu_error_is_not_cut_off_and_the_fix_ran(visit, settle, shot, axe):
     page = visit("tensors?tns_tab=numpy")
     box = page.locator("[data-testid=stCode]").filter(has_text="TypeError: can't convert cuda:0")
     expect(box.first).to_be_visible()
@@ -149,9 +149,10 @@ def test_the_gpu_error_is_not_cut_off_and_the_fix_ran(visit, settle, shot):
     expect(fix).to_be_visible()
     fix.scroll_into_view_if_needed()
     shot("tensors_numpy_gpu")
+    axe("tensors_numpy_tab")
 
 
-def test_regression_and_table_tabs(visit, settle, shot, tmp_path):
+def test_regression_and_table_tabs(visit, settle, shot, axe, tmp_path):
     page = visit("tensors?tns_tab=regression")
     expect(page.get_by_text("agree at every one of the 10 steps").first).to_be_visible()
     page.get_by_role("button", name="Step both").click()
@@ -162,12 +163,14 @@ def test_regression_and_table_tabs(visit, settle, shot, tmp_path):
     expect(chart).to_be_visible()
     chart.scroll_into_view_if_needed()
     shot("tensors_regression_chart")
+    axe("tensors_regression")
     page.get_by_role("tab", name="Table as tensor").click()
     settle()
     steps = page.get_by_text("t = torch.from_numpy(a)").first
     expect(steps).to_be_visible()
     steps.scroll_into_view_if_needed()
     shot("tensors_table")
+    axe("tensors_table")
     page.get_by_text("upload a CSV").click()
     settle()
     ragged = tmp_path / "ragged.csv"
