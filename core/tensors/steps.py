@@ -229,7 +229,10 @@ def step_code(step: Step) -> str:
         return f"x = x.to(torch.{text or 'float32'})"
     if op == "arithmetic":
         method = ARITHMETIC.get(step.name, step.name)
-        return f"x.{method}_({text or 1})" if step.inplace else f"x = x {step.name} {text or 1}"
+        if step.inplace:
+            return f"x.{method}_({text or 1})"
+        operand = f"torch.tensor({text})" if text.startswith("[") else text or "1"
+        return f"x = x {step.name} {operand}"
     if step.dim is None:
         return f"x = x.{step.name}()"
     return f"x = x.{step.name}(dim={step.dim}, keepdim={step.keepdim})"

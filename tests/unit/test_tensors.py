@@ -341,3 +341,37 @@ def test_views_cost_nothing_so_a_long_pipeline_of_views_runs():
     result = run_pipeline(TensorSpec("zeros", shape=(4096, 4096)), steps)
     assert not result.error and len(result.stages) == 49
     assert result.allocated == 4096 * 4096 * 4
+
+
+def test_step_code_writes_the_line_the_step_runs():
+    from core.tensors import step_code
+
+    steps = [step for _, preset_steps in PRESETS.values() for step in preset_steps] + [
+        Step("squeeze"),
+        Step("squeeze", dim=0),
+        Step("to", "float64"),
+        Step("reduce", name="mean"),
+        Step("slice", "0"),
+    ]
+    compared = 0
+    for step in steps:
+        for tensor in (
+            torch.arange(24.0).view(2, 3, 4),
+            torch.arange(12.0),
+            torch.ones(2, 3, 4, 5),
+        ):
+            try:
+                stage = apply_step(tensor, step)
+            except InspectorError:
+                continue  # this step cannot run on this tensor
+            assert step_code(step) == stage.code, step
+            compared += 1
+            break
+    assert compared == len(steps)
+
+
+def test_a_failed_view_step_is_reported_with_its_number():
+    spec, steps = PRESETS["view needs contiguous memory"]
+    result = run_pipeline(spec, steps)
+    assert result.failed_step == 3 and "view size is not compatible" in result.error
+    assert not result.stages[-1].tensor.is_contiguous()
