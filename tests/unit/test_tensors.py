@@ -358,6 +358,7 @@ def test_step_code_writes_the_line_the_step_runs():
         for tensor in (
             torch.arange(24.0).view(2, 3, 4),
             torch.arange(12.0),
+            torch.arange(6.0),
             torch.ones(2, 3, 4, 5),
         ):
             try:
