@@ -1,6 +1,8 @@
 """Each lesson of the tensor inspector opens with its idea on screen, and a second lesson link
 in the same session sets its own tab and preset up again."""
 
+import json
+
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -38,7 +40,10 @@ def tab(at: AppTest) -> str:
 def text(at: AppTest) -> str:
     parts = [*at.error, *at.info, *at.warning, *at.success, *at.code, *at.markdown]
     tables = [t.value.to_csv() for t in at.table]
-    return " ".join([*(str(p.value) for p in parts), *tables])
+    charts = [
+        json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("plotly_chart")
+    ]
+    return " ".join([*(str(p.value) for p in parts), *tables, *charts])
 
 
 def test_every_tensor_lesson_opens_its_tab_with_its_proof_on_screen():
@@ -88,7 +93,21 @@ def test_a_second_lesson_link_reapplies_its_setup_on_the_same_page():
     assert tab(at) == "Build & transform" and "Step 3 cannot run" in text(at)
 
 
-@pytest.mark.parametrize("key", ["tensor-inplace", "tensor-dtypes-item"])
+@pytest.mark.parametrize("key", ["tensor-inplace", "tensor-dtypes-item", "tensor-slicing"])
 def test_a_preset_lesson_loads_its_preset(key):
     at = open_lesson(key)
     assert at.selectbox(key="tns_preset").value == BY_KEY[key].params["tns_preset"]
+
+
+def test_the_regression_lesson_sets_the_notes_data_up_again():
+    at = open_lesson("numpy-vs-autograd-regression")
+    at.checkbox(key="tns_reg_notes").check().run()
+    at.number_input(key="tns_reg_lr").set_value(0.05).run()
+    assert not at.success
+    follow(at, "table-as-tensor")
+    assert tab(at) == "Table as tensor"
+    follow(at, "numpy-vs-autograd-regression")
+    assert tab(at) == "Linear regression: NumPy vs autograd"
+    assert at.checkbox(key="tns_reg_notes").value is False
+    assert at.number_input(key="tns_reg_lr").value == 0.01
+    assert any("agree at every one of the 10 steps" in s.value for s in at.success)

@@ -9,6 +9,42 @@ PAGE = "app_pages/tensors.py"
 
 LESSONS: list[Lesson] = [
     Lesson(
+        key="tensor-dtypes-item",
+        idea=14,
+        group="Tensors",
+        title="dtypes, and one number with .item()",
+        idea_text=(
+            "Every tensor has one dtype: integers stay integers until an operation such as "
+            "true division promotes them to floats. A one-element tensor becomes a plain "
+            "Python number with .item()."
+        ),
+        try_this=(
+            "Read x.item() under the pipeline; then load the preset 'dtypes: dividing "
+            "integers gives floats' and compare the dtype row of stage 0 and stage 1."
+        ),
+        page=PAGE,
+        params={"tns_tab": "build", "tns_preset": "sum to one number, then .item()"},
+        proof="x.item() gives the plain Python number 15.0",
+    ),
+    Lesson(
+        key="tensor-slicing",
+        idea=14,
+        group="Tensors",
+        title="Slicing makes a view",
+        idea_text=(
+            "Indexing with slices such as x[:, 1:3] does not copy: the result reads the same "
+            "memory with another offset and strides. Change the slice and the storage offset "
+            "and strides change with it."
+        ),
+        try_this=(
+            "Look at 'storage offset', 'stride' and 'memory' for the slice; edit the step to "
+            "[1:, ::2] and compare. Then add an arithmetic step: that one makes a copy."
+        ),
+        page=PAGE,
+        params={"tns_tab": "build", "tns_preset": "slicing makes a view"},
+        proof="x = x[:, 1:3]",
+    ),
+    Lesson(
         key="tensor-views",
         idea=14,
         group="Tensors",
@@ -45,24 +81,6 @@ LESSONS: list[Lesson] = [
         proof="no new memory was allocated",
     ),
     Lesson(
-        key="tensor-dtypes-item",
-        idea=14,
-        group="Tensors",
-        title="dtypes, and one number with .item()",
-        idea_text=(
-            "Every tensor has one dtype: integers stay integers until an operation such as "
-            "true division promotes them to floats. A one-element tensor becomes a plain "
-            "Python number with .item()."
-        ),
-        try_this=(
-            "Load 'dtypes: dividing integers gives floats' and read the dtype row; then load "
-            "'sum to one number, then .item()' and open the NumPy bridge tab to see x.item()."
-        ),
-        page=PAGE,
-        params={"tns_tab": "build", "tns_preset": "sum to one number, then .item()"},
-        proof="x = x.sum()",
-    ),
-    Lesson(
         key="numpy-bridge-gpu",
         idea=1,
         group="NumPy bridge",
@@ -95,7 +113,15 @@ LESSONS: list[Lesson] = [
             "why np.dot(...).mean() gives a gradient 4 times too large."
         ),
         page=PAGE,
-        params={"tns_tab": "regression"},
+        params={  # the notes' data, start and rate, whatever the student changed before
+            "tns_tab": "regression",
+            "tns_reg_x": "1, 2, 3, 4",
+            "tns_reg_y": "2, 4, 6, 8",
+            "tns_reg_w0": "0.0",
+            "tns_reg_lr": "0.01",
+            "tns_reg_bias": "false",
+            "tns_reg_notes": "false",
+        },
         proof="NumPy, gradients by hand",
     ),
 ]
@@ -117,5 +143,25 @@ LESSONS.append(
         page=PAGE,
         params={"tns_tab": "table"},
         proof="t = torch.from_numpy(a)",
+    )
+)
+LESSONS.append(
+    Lesson(
+        key="image-as-tensor",
+        idea=16,
+        group="Tensors",
+        title="A picture as a 3×H×W tensor",
+        idea_text=(
+            "A colour picture is three grids of numbers, one per channel: ToTensor turns its "
+            "H×W×3 bytes (0 to 255) into a float tensor of shape 3×H×W with values in [0, 1]. "
+            "Channels come first because that is the layout PyTorch's layers read."
+        ),
+        try_this=(
+            "Compare the three channel heatmaps with the picture (the sun is bright in red and "
+            "green, not in blue); upload a photo of your own and read its shape."
+        ),
+        page=PAGE,
+        params={"tns_tab": "image"},
+        proof="x[0] — red",
     )
 )

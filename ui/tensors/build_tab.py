@@ -219,6 +219,13 @@ def _pipeline_view(spec: TensorSpec, steps: list[Step], result: PipelineResult):
     stage = result.stages[chosen]
     if stage.note:
         st.info(stage.note)
+    if stage.tensor.numel() == 1:
+        value = stage.tensor.detach().cpu().item()
+        st.info(
+            f"One element: x.item() gives the plain Python number {value!r} "
+            f"({type(value).__name__}), no longer a tensor — what you print or log.",
+            icon="🔢",
+        )
     if overflow := non_finite_note("x", stage.tensor):
         st.warning(overflow, icon="♾️")
     if stage.broadcast:
