@@ -159,9 +159,9 @@ def test_regression_and_table_tabs(visit, settle, shot, axe, tmp_path):
     settle()
     expect(page.get_by_text("agree at every one of the 11 steps").first).to_be_visible()
     shot("tensors_regression")
-    chart = page.get_by_text("Loss per step, NumPy by hand and autograd").first
-    expect(chart).to_be_visible()
-    chart.scroll_into_view_if_needed()
+    expect(page.get_by_text("Loss per step, NumPy by hand and autograd").first).to_be_visible()
+    page.get_by_text("Loss per step as a table").first.scroll_into_view_if_needed()
+    settle()
     shot("tensors_regression_chart")
     axe("tensors_regression")
     page.get_by_role("tab", name="Table as tensor").click()
