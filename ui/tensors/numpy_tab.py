@@ -1,4 +1,5 @@
-"""The inspector's NumPy tab: the GPU error and its .cpu() fix, shared memory, dtypes, .item() and .numpy() on the student's tensor, float16."""
+"""The inspector's NumPy tab: the GPU error and its .cpu() fix, shared memory, dtypes,
+.item() and .numpy() on the student's tensor, float16."""
 
 from __future__ import annotations
 
