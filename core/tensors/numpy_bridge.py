@@ -4,6 +4,7 @@ Each function runs the PyTorch call and reports what happened."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -110,8 +111,8 @@ class GpuBridge:
     device: str  # where z was made: "cuda:0", "mps" or "cpu"
     error: str  # what z.numpy() raises on a GPU ("TypeError: can't convert cuda:0 ...")
     raised: bool  # True: raised just now on this server's device; False: PyTorch's text, no GPU
-    direct: list | None  # z.numpy() itself when it works (on the CPU), else None
-    fixed: list  # z.cpu().numpy(), run for real
+    direct: tuple | None  # z.numpy() itself when it works (on the CPU), else None
+    fixed: tuple  # z.cpu().numpy(), run for real
     fixed_dtype: str
     fixed_shape: tuple
     copied: bool  # True when .cpu() copied z into host memory (it returns z itself on the CPU)
@@ -124,14 +125,20 @@ def first_accelerator() -> str:
 
 def gpu_bridge(device: str | None = None) -> GpuBridge:
     """Run the notes' `.numpy()` on a device tensor and its `.cpu()` fix, on `device` (default:
-    the first accelerator, the CPU when there is none)."""
-    where = resolve_device(device or first_accelerator())
+    the first accelerator, the CPU when there is none). Run once per device and process: the
+    answer cannot change, and a page redraw should not touch the GPU each time."""
+    return _gpu_bridge(str(resolve_device(device or first_accelerator())))
+
+
+@functools.lru_cache(maxsize=8)
+def _gpu_bridge(device: str) -> GpuBridge:
+    where = torch.device(device)
     x = torch.tensor([1.0, 2.0, 3.0], device=where)
     y = torch.tensor([10.0, 20.0, 30.0]).to(where)
     z = x + y
     direct, error, raised = None, SEED_GPU_ERROR, False
     try:
-        direct = z.numpy().tolist()
+        direct = tuple(z.numpy().tolist())
     except TypeError as exc:
         error, raised = f"TypeError: {exc}", True
     moved = z.cpu()
@@ -141,7 +148,7 @@ def gpu_bridge(device: str | None = None) -> GpuBridge:
         error=error,
         raised=raised,
         direct=direct,
-        fixed=fixed.tolist(),
+        fixed=tuple(fixed.tolist()),
         fixed_dtype=str(fixed.dtype),
         fixed_shape=tuple(fixed.shape),
         copied=moved.data_ptr() != z.data_ptr() or moved.device != z.device,

@@ -287,7 +287,7 @@ def test_numpy_tab_says_where_the_gpu_error_comes_from_and_runs_the_fix(open_pag
     assert message
     shown = " ".join(x.value for x in [*at.info, *at.error])
     if torch.cuda.is_available():
-        assert "Raised for real just now" in shown
+        assert "Raised for real on this server" in shown
     else:
         assert "shown because this server has none" in shown
 

@@ -88,7 +88,7 @@ def test_read_upload_refuses_decompression_bombs():
 def test_gpu_bridge_runs_the_cpu_fix_for_real():
     report = numpy_bridge.gpu_bridge()
     z = torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([10.0, 20.0, 30.0])
-    assert report.fixed == z.cpu().numpy().tolist()
+    assert list(report.fixed) == z.cpu().numpy().tolist()
     assert report.fixed_dtype == str(z.numpy().dtype) and report.fixed_shape == tuple(z.shape)
     assert report.raised is torch.cuda.is_available()
     assert "can't convert cuda:0 device type tensor to numpy" in report.error
@@ -101,7 +101,7 @@ def test_gpu_bridge_raises_for_real_on_a_gpu():
     report = numpy_bridge.gpu_bridge("cuda:0")
     assert report.raised and report.direct is None and report.copied
     assert report.error.startswith("TypeError: can't convert cuda:0 device type tensor to numpy")
-    assert report.fixed == [11.0, 22.0, 33.0]
+    assert report.fixed == (11.0, 22.0, 33.0)
 
 
 @pytest.mark.parametrize(

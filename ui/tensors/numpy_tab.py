@@ -96,18 +96,18 @@ def _gpu_error() -> None:
         wrap_lines=True,
     )
     if report.raised:
-        st.error(f"Raised for real just now on this server's {device}:", icon="⚡")
+        st.error(f"Raised for real on this server's {device}:", icon="⚡")
     else:
         st.info(
             "This server has no GPU, so z is on the CPU and z.numpy() works here "
-            f"(it gives {report.direct}). On a GPU, PyTorch raises this error — shown because this "
+            f"(it gives {list(report.direct)}). On a GPU, PyTorch raises this error — shown because this "
             "server has none:",
             icon="ℹ️",
         )
     st.code(report.error, language="text", wrap_lines=True)  # wrapped: never cut off
-    st.markdown(f"**The fix, run just now on `{device}`:** `z = z.cpu().numpy()`")
+    st.markdown(f"**The fix, run for real on `{device}`:** `z = z.cpu().numpy()`")
     st.code(
-        f"z.cpu().numpy()   # array({report.fixed}, dtype={report.fixed_dtype}), "
+        f"z.cpu().numpy()   # array({list(report.fixed)}, dtype={report.fixed_dtype}), "
         f"shape {report.fixed_shape}",
         language="python",
         wrap_lines=True,
