@@ -157,8 +157,8 @@ LESSONS.append(
             "Channels come first because that is the layout PyTorch's layers read."
         ),
         try_this=(
-            "Compare the three channel heatmaps with the picture (the sun is bright in red and "
-            "green, not in blue); upload a photo of your own and read its shape."
+            "Compare the three channel heatmaps with the picture: the sun's values are high in "
+            "red and green and low in blue. Upload a photo of your own and read its shape."
         ),
         page=PAGE,
         params={"tns_tab": "image"},
