@@ -23,7 +23,7 @@ from core.tensors.pipeline import (
     steps_from_text,
     steps_to_text,
 )
-from core.tensors.presets import PRESETS
+from core.tensors.presets import PRESETS, SHOWS_AN_ERROR
 from core.tensors.spec import (
     ARITHMETIC,
     CONSTRUCTORS,
@@ -44,6 +44,7 @@ from core.tensors.steps import (
     broadcast_report,
     predicted_bytes,
     shares_storage,
+    step_code,
 )
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_TEXT",
     "PRESETS",
     "REDUCTIONS",
+    "SHOWS_AN_ERROR",
     "STEP_OPS",
     "InspectorError",
     "PipelineResult",
@@ -81,6 +83,7 @@ __all__ = [
     "shares_storage",
     "slice_2d",
     "steps_from_text",
+    "step_code",
     "steps_to_text",
     "value_range",
     "values_frame",

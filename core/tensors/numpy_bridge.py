@@ -4,6 +4,7 @@ Each function runs the PyTorch call and reports what happened."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core.devices import available_devices, resolve_device
 from core.messages import explain
 from core.tensors.spec import DTYPES
 from core.validation import require
@@ -101,16 +103,71 @@ def numpy_report(tensor: torch.Tensor) -> tuple[np.ndarray | None, str]:
         return None, f"{message} {explain(message, 'numpy')}".strip()
 
 
+@dataclass(frozen=True)
+class GpuBridge:
+    """The notes' example run on this server: `z = x + y` on the first accelerator (the CPU when
+    there is none), then `z.numpy()` and the fix `z.cpu().numpy()`, both for real."""
+
+    device: str  # where z was made: "cuda:0", "mps" or "cpu"
+    error: str  # what z.numpy() raises on a GPU ("TypeError: can't convert cuda:0 ...")
+    raised: bool  # True: raised just now on this server's device; False: PyTorch's text, no GPU
+    direct: tuple | None  # z.numpy() itself when it works (on the CPU), else None
+    fixed: tuple  # z.cpu().numpy(), run for real
+    fixed_dtype: str
+    fixed_shape: tuple
+    copied: bool  # True when .cpu() copied z into host memory (it returns z itself on the CPU)
+
+
+def first_accelerator() -> str:
+    """The first GPU (or MPS) device of this server, else "cpu"."""
+    return next((name for name in available_devices() if name != "cpu"), "cpu")
+
+
+def gpu_bridge(device: str | None = None) -> GpuBridge:
+    """Run the notes' `.numpy()` on a device tensor and its `.cpu()` fix, on `device` (default:
+    the first accelerator, the CPU when there is none). Run once per device and process: the
+    answer cannot change, and a page redraw should not touch the GPU each time."""
+    return _gpu_bridge(str(resolve_device(device or first_accelerator())))
+
+
+@functools.lru_cache(maxsize=8)
+def _gpu_bridge(device: str) -> GpuBridge:
+    where = torch.device(device)
+    x = torch.tensor([1.0, 2.0, 3.0], device=where)
+    y = torch.tensor([10.0, 20.0, 30.0]).to(where)
+    z = x + y
+    direct, error, raised = None, SEED_GPU_ERROR, False
+    try:
+        direct = tuple(z.numpy().tolist())
+    except TypeError as exc:
+        error, raised = f"TypeError: {exc}", True
+    moved = z.cpu()
+    fixed = moved.numpy()
+    return GpuBridge(
+        device=str(where),
+        error=error,
+        raised=raised,
+        direct=direct,
+        fixed=tuple(fixed.tolist()),
+        fixed_dtype=str(fixed.dtype),
+        fixed_shape=tuple(fixed.shape),
+        copied=moved.data_ptr() != z.data_ptr() or moved.device != z.device,
+    )
+
+
 def gpu_numpy_error() -> tuple[str, bool]:
     """The error of `.numpy()` on a GPU tensor: raised for real when a GPU exists (True), else
     the message the seed notes quote (False)."""
-    if not torch.cuda.is_available():
-        return SEED_GPU_ERROR, False
-    try:
-        torch.ones(2, device="cuda").numpy()
-    except TypeError as exc:
-        return f"TypeError: {exc}", True
-    return "", True
+    report = gpu_bridge()
+    return report.error, report.raised
+
+
+def fixed_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """`x.detach().cpu().numpy()`: the copy that always works, whatever x's device and grad."""
+    tensor = tensor.detach().cpu()
+    if tensor.dtype == torch.bfloat16:
+        tensor = tensor.float()
+    return tensor.numpy()
 
 
 def float16_rounding(value: float) -> dict:

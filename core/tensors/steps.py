@@ -206,3 +206,33 @@ def _reduce(tensor: torch.Tensor, step: Step) -> tuple[torch.Tensor, str]:
         out = out.values
         return out, f"x = x.{step.name}(dim={step.dim}, keepdim={step.keepdim}).values"
     return out, f"x = x.{step.name}(dim={step.dim}, keepdim={step.keepdim})"
+
+
+def step_code(step: Step) -> str:
+    """The line of PyTorch a step stands for, written from its fields alone: the pipeline lists
+    a step that failed (or did not run after it) with this line, so it can be seen and removed."""
+    op, text = step.op, step.text.strip()
+    if op in ("view", "reshape", "permute"):
+        return f"x = x.{op}({text.strip('()[]')})"
+    if op == "transpose":
+        return f"x = x.transpose({text or '0, 1'})"
+    if op == "unsqueeze":
+        return f"x = x.unsqueeze({0 if step.dim is None else step.dim})"
+    if op == "squeeze":
+        return "x = x.squeeze()" if step.dim is None else f"x = x.squeeze({step.dim})"
+    if op == "slice":
+        index = text or "[:]"
+        return f"x = x{index if index.startswith('[') else f'[{index}]'}"
+    if op == "contiguous":
+        return "x = x.contiguous()"
+    if op == "to":
+        return f"x = x.to(torch.{text or 'float32'})"
+    if op == "arithmetic":
+        method = ARITHMETIC.get(step.name, step.name)
+        if step.inplace:
+            return f"x.{method}_({text or 1})"
+        operand = f"torch.tensor({text})" if text.startswith("[") else text or "1"
+        return f"x = x {step.name} {operand}"
+    if step.dim is None:
+        return f"x = x.{step.name}()"
+    return f"x = x.{step.name}(dim={step.dim}, keepdim={step.keepdim})"

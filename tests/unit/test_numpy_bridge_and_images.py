@@ -83,3 +83,32 @@ def test_read_upload_refuses_decompression_bombs():
     bomb = _png(Image.new("1", (20_000, 20_000)))
     with pytest.raises(ImageError):
         read_upload(bomb)
+
+
+def test_gpu_bridge_runs_the_cpu_fix_for_real():
+    report = numpy_bridge.gpu_bridge()
+    z = torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([10.0, 20.0, 30.0])
+    assert list(report.fixed) == z.cpu().numpy().tolist()
+    assert report.fixed_dtype == str(z.numpy().dtype) and report.fixed_shape == tuple(z.shape)
+    assert report.raised is torch.cuda.is_available()
+    assert "can't convert cuda:0 device type tensor to numpy" in report.error
+    cpu = numpy_bridge.gpu_bridge("cpu")  # on the CPU .numpy() works and .cpu() copies nothing
+    assert cpu.direct == cpu.fixed and not cpu.copied and not cpu.raised
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; this server has none")
+def test_gpu_bridge_raises_for_real_on_a_gpu():
+    report = numpy_bridge.gpu_bridge("cuda:0")
+    assert report.raised and report.direct is None and report.copied
+    assert report.error.startswith("TypeError: can't convert cuda:0 device type tensor to numpy")
+    assert report.fixed == (11.0, 22.0, 33.0)
+
+
+@pytest.mark.parametrize(
+    "tensor",
+    [torch.ones(2, requires_grad=True), torch.tensor([1.5, 2.5], dtype=torch.bfloat16)],
+)
+def test_fixed_numpy_works_where_numpy_refuses(tensor):
+    _, error = numpy_bridge.numpy_report(tensor)
+    assert error
+    assert numpy_bridge.fixed_numpy(tensor).tolist() == tensor.detach().float().tolist()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.tensors import (
     MAX_ELEMENTS,
     PRESETS,
+    SHOWS_AN_ERROR,
     InspectorError,
     Step,
     TensorSpec,
@@ -234,7 +235,11 @@ def test_pipeline_stops_at_the_failing_step_and_keeps_the_rest():
 def test_every_preset_runs_and_its_code_reproduces_it():
     for name, (spec, steps) in PRESETS.items():
         result = run_pipeline(spec, steps)
-        assert not result.error, name
+        if name in SHOWS_AN_ERROR:  # it shows PyTorch's error first: it fails where it says
+            assert result.failed_step == SHOWS_AN_ERROR[name], name
+            assert len(result.stages) == SHOWS_AN_ERROR[name], name
+        else:
+            assert not result.error, name
         namespace = {}
         exec(pipeline_code(spec, result.stages).replace("print(", "(lambda *a: None)("), namespace)
         assert torch.equal(namespace["x"], result.stages[-1].tensor), name
@@ -336,3 +341,38 @@ def test_views_cost_nothing_so_a_long_pipeline_of_views_runs():
     result = run_pipeline(TensorSpec("zeros", shape=(4096, 4096)), steps)
     assert not result.error and len(result.stages) == 49
     assert result.allocated == 4096 * 4096 * 4
+
+
+def test_step_code_writes_the_line_the_step_runs():
+    from core.tensors import step_code
+
+    steps = [step for _, preset_steps in PRESETS.values() for step in preset_steps] + [
+        Step("squeeze"),
+        Step("squeeze", dim=0),
+        Step("to", "float64"),
+        Step("reduce", name="mean"),
+        Step("slice", "0"),
+    ]
+    compared = 0
+    for step in steps:
+        for tensor in (
+            torch.arange(24.0).view(2, 3, 4),
+            torch.arange(12.0),
+            torch.arange(6.0),
+            torch.ones(2, 3, 4, 5),
+        ):
+            try:
+                stage = apply_step(tensor, step)
+            except InspectorError:
+                continue  # this step cannot run on this tensor
+            assert step_code(step) == stage.code, step
+            compared += 1
+            break
+    assert compared == len(steps)
+
+
+def test_a_failed_view_step_is_reported_with_its_number():
+    spec, steps = PRESETS["view needs contiguous memory"]
+    result = run_pipeline(spec, steps)
+    assert result.failed_step == 3 and "view size is not compatible" in result.error
+    assert not result.stages[-1].tensor.is_contiguous()

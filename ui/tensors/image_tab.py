@@ -16,9 +16,9 @@ def image_tab() -> None:
     )
     picture = builtin_picture()
     if source == "upload my own":
-        upload = st.file_uploader(
-            "PNG or JPEG", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="tns_image_upload"
-        )
+        # Any file is accepted here and read by core.images, which names what is wrong in a
+        # sentence; a type filter in the widget would refuse a wrong file in a small grey line.
+        upload = st.file_uploader("A picture (PNG or JPEG)", key="tns_image_upload")
         if upload is None:
             st.info("Choose a picture to upload; the built-in one is shown meanwhile.")
         else:

@@ -1,4 +1,5 @@
-"""The inspector's NumPy tab: shared memory, dtypes, .item()/.numpy(), the GPU error, float16."""
+"""The inspector's NumPy tab: the GPU error and its .cpu() fix, shared memory, dtypes,
+.item() and .numpy() on the student's tensor, float16."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from core.tensors import numpy_bridge
 
 
 def numpy_bridge_tab(current: torch.Tensor | None) -> None:
-    """Shared memory, dtype mapping, .item(), .numpy() on the current tensor, GPU error, float16."""
+    """GPU error and .cpu() fix, shared memory, dtypes, .item()/.numpy() on the current tensor,
+    float16."""
+    _gpu_error()  # the notes' first example
     _shared_memory()
     st.subheader("dtypes on both sides")
     st.table(numpy_bridge.dtype_table().set_index("torch"))
     _current_tensor(current)
-    _gpu_error()
     _float16()
 
 
@@ -65,31 +67,58 @@ def _current_tensor(current: torch.Tensor | None) -> None:
     st.subheader("Your tensor from the first tab")
     if current is None:
         st.info("Build a tensor in the first tab to try .item() and .numpy() on it.")
-    else:
-        value, error = numpy_bridge.item_report(current)
-        st.markdown("`x.item()`")
-        st.code(value, language="text") if value else st.warning(error)
-        array, error = numpy_bridge.numpy_report(current)
-        st.markdown("`x.numpy()`")
-        if array is None:
-            st.warning(error)
-        else:
-            st.caption(
-                f"numpy array, dtype {array.dtype}, shape {array.shape} — shares memory with x"
-            )
+        return
+    value, error = numpy_bridge.item_report(current)
+    st.markdown("`x.item()`")
+    st.code(value, language="text") if value else st.warning(error)
+    array, error = numpy_bridge.numpy_report(current)
+    st.markdown(f"`x.numpy()` — x is on `{current.device}`")
+    if array is not None:
+        st.caption(f"numpy array, dtype {array.dtype}, shape {array.shape} — shares memory with x")
+        return
+    st.warning(error)
+    fixed = numpy_bridge.fixed_numpy(current)
+    call = "x.detach().cpu()" + (".float()" if current.dtype == torch.bfloat16 else "") + ".numpy()"
+    st.markdown(f"The fix, run just now: `{call}`")
+    st.caption(f"numpy array, dtype {fixed.dtype}, shape {fixed.shape} — a copy in CPU memory")
 
 
 def _gpu_error() -> None:
-    st.subheader("GPU tensors cannot become NumPy arrays")
-    message, real = numpy_bridge.gpu_numpy_error()
-    st.code(message, language="text")
+    st.subheader("GPU tensors cannot become NumPy arrays: .cpu() first")
+    report = numpy_bridge.gpu_bridge()
+    device = report.device
+    st.code(
+        f"x = torch.tensor([1.0, 2.0, 3.0], device='{device}')\n"
+        f"y = torch.tensor([10.0, 20.0, 30.0]).to('{device}')\n"
+        "z = x + y            # computed on the device x and y live on\n"
+        "z.numpy()            # NumPy only reads CPU memory",
+        language="python",
+        wrap_lines=True,
+    )
+    if report.raised:
+        st.error(f"Raised for real on this server's {device}:", icon="⚡")
+    else:
+        st.info(
+            "This server has no GPU, so z is on the CPU and z.numpy() works here "
+            f"(it gives {list(report.direct)}). On a GPU, PyTorch raises this error — shown because this "
+            "server has none:",
+            icon="ℹ️",
+        )
+    st.code(report.error, language="text", wrap_lines=True)  # wrapped: never cut off
+    st.markdown(f"**The fix, run for real on `{device}`:** `z = z.cpu().numpy()`")
+    st.code(
+        f"z.cpu().numpy()   # array({list(report.fixed)}, dtype={report.fixed_dtype}), "
+        f"shape {report.fixed_shape}",
+        language="python",
+        wrap_lines=True,
+    )
     st.caption(
         (
-            "Raised just now on this server's GPU. "
-            if real
-            else "No GPU here, so this is the message the course notes show. "
+            ".cpu() copied z from the GPU into host memory; the array is that copy. "
+            if report.copied
+            else "On the CPU, .cpu() returns z itself (no copy), so the array shares z's memory. "
         )
-        + "NumPy lives in CPU memory; copy first: x.cpu().numpy() (or x.detach().cpu().numpy() for a tensor that requires grad)."
+        + "A tensor that requires grad needs x.detach().cpu().numpy()."
     )
 
 
