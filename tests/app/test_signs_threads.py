@@ -70,3 +70,22 @@ def test_with_another_student_training_the_run_states_its_share(signs_mlp):
         assert list(speeds["threads"]) == [share]  # the speed table notes the share it had
     finally:
         slots.release("another-student")
+
+
+def test_train_and_stop_stay_enabled_and_a_click_with_nothing_to_do_does_nothing(signs_mlp):
+    """A button that turns disabled under the keyboard's focus drops the focus to the page: both
+    stay enabled, and Train during a run or Stop with none running changes nothing."""
+    at = signs_mlp
+    assert not at.button(key="signs_train").disabled and not at.button(key="signs_stop").disabled
+    at.button(key="signs_stop").click().run()  # nothing runs: nothing happens
+    assert not at.exception and not at.session_state["signs_running"]
+    assert at.session_state["signs_trainer"] is None
+    at.button(key="signs_train").click().run()
+    trainer = at.session_state["signs_trainer"]
+    assert at.session_state["signs_running"] and trainer.batches_done > 0
+    assert not at.button(key="signs_train").disabled and not at.button(key="signs_stop").disabled
+    seen = trainer.batches_done
+    at.button(key="signs_train").click().run()  # a second Train keeps the run, does not restart
+    assert at.session_state["signs_trainer"] is trainer and trainer.batches_done >= seen
+    at.button(key="signs_stop").click().run()
+    assert not at.session_state["signs_running"]

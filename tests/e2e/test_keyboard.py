@@ -74,3 +74,26 @@ def test_keyboard_only_from_home_to_a_stopped_sin_fit_run(visit, settle, page):
     assert step_count(page) == stopped_at  # it really stopped
     assert page.evaluate(FOCUSED)["text"] == "⏹ Stop"  # and the focus did not drop to the page
     expect(page.get_by_text("Compare runs")).to_be_visible()
+
+
+def test_keyboard_only_signs_train_and_stop_keep_the_focus(visit, settle, page):
+    """On the SIGNS Train tab, Space on Train starts a run and Space on Stop ends it; the focus
+    stays on each button (neither turns disabled under it)."""
+    page.set_default_timeout(60_000)
+    visit("signs?signs_tab=3+%C2%B7+Train&signs_model=mlp&signs_n_train=120&signs_n_test=60&signs_epochs=20")
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=240_000)
+    settle()
+    tab_to(page, lambda text: text == "Train", limit=120)
+    page.keyboard.press("Space")
+    progress = page.locator("[data-testid=stProgress]").first
+    expect(progress).to_contain_text("batch", timeout=60_000)
+    assert page.evaluate(FOCUSED)["text"] == "Train"  # focus stays where the student was
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "Stop"
+    page.keyboard.press("Space")
+    settle()
+    assert page.evaluate(FOCUSED)["text"] == "Stop"  # and did not drop to the page
+    stopped = progress.inner_text()
+    assert "left" in stopped  # stopped part way (the line says how long was left)
+    page.wait_for_timeout(1500)
+    assert progress.inner_text() == stopped  # it really stopped

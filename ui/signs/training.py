@@ -89,12 +89,15 @@ def training_panel(config, data, data_key: str, pipeline: str = "loader") -> Non
     state = st.session_state
     trainer, running = state["signs_trainer"], state["signs_running"]
     c1, c2, c3, c4 = st.columns(4)
-    if c1.button(
-        "Train", key="signs_train", type="primary", disabled=running, use_container_width=True
+    # Train and Stop stay enabled (a click that has nothing to do does nothing): a button that
+    # turns disabled under the keyboard's focus drops the focus to the page (WCAG 2.4.3).
+    if (
+        c1.button("Train", key="signs_train", type="primary", use_container_width=True)
+        and not running
     ):
         start(config, data, data_key, resume=False, pipeline=pipeline)
         st.rerun()
-    if c2.button("Stop", key="signs_stop", disabled=not running, use_container_width=True):
+    if c2.button("Stop", key="signs_stop", use_container_width=True) and running:
         finish(trainer)
         st.rerun()
     if c3.button(
