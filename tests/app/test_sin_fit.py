@@ -172,7 +172,7 @@ def test_the_optimum_line_sits_at_the_optimum_on_either_axis(fit, log_y):
     assert spec["layout"]["yaxis"]["type"] == ("log" if log_y else "linear")
     (line,) = spec["layout"]["shapes"]
     assert line["y0"] == line["y1"] == pytest.approx(optimum)
-    (label,) = spec["layout"]["annotations"]
+    (label,) = [a for a in spec["layout"]["annotations"] if a["yref"] == "y"]
     assert label["y"] == pytest.approx(np.log10(optimum) if log_y else optimum)
     assert label["text"].startswith("optimum")
 
