@@ -98,7 +98,7 @@ class SineFitTrainer:
         no number on screen belongs to another moment than its neighbours."""
         lo, hi = self.config.interval
         fits = {}
-        for points in grids:
+        for points in grids:  # the model first: the numbers below are read after it
             grid = np.linspace(lo, hi, points)
             fits[points] = (grid, self.predict(grid))
         trace = self.coefficient_trace
