@@ -136,17 +136,21 @@ def zigzags(values: Sequence[float] | np.ndarray) -> bool:
 
 
 def band(values: Sequence[float] | np.ndarray, start: int = 0, buckets: int = BAND_BUCKETS):
-    """(steps, lowest, median, highest) of `buckets` runs of consecutive steps: what a zigzagging
-    history is drawn as. Each bucket is drawn at its first step."""
+    """(steps, lowest, mean, highest) of `buckets` runs of consecutive steps: what a zigzagging
+    history is drawn as. The mean is taken over five buckets around each one (a centred moving
+    average), so the line follows the trend, not the swing. Each bucket is drawn at its middle."""
     values = np.asarray(values, dtype=np.float64)
-    edges = np.linspace(0, len(values), buckets + 1).round().astype(np.int64)
-    edges = np.unique(edges)
+    edges = np.unique(np.linspace(0, len(values), buckets + 1).round().astype(np.int64))
     parts = [values[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    steps = (edges[:-1] + start).astype(np.int32)
+    middle = (edges[:-1] + edges[1:]) // 2
     low = np.array([p.min() for p in parts], dtype=np.float32)
-    mid = np.array([np.median(p) for p in parts], dtype=np.float32)
     high = np.array([p.max() for p in parts], dtype=np.float32)
-    return steps, low, mid, high
+    half = 5 * max(1, len(values) // max(1, len(parts))) // 2
+    total = np.concatenate([[0.0], np.cumsum(values)])
+    left = np.clip(middle - half, 0, len(values))
+    right = np.clip(middle + half + 1, 0, len(values))
+    mean = ((total[right] - total[left]) / np.maximum(right - left, 1)).astype(np.float32)
+    return (middle + start).astype(np.int32), low, mean, high
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -280,7 +284,7 @@ def history_figure(
     hlines: Sequence[tuple[float, str]] = (),
 ) -> go.Figure:
     """Each curve downsampled; with smoothing > 0 the raw points stay faint behind the average.
-    A curve that zigzags (see `zigzags`) is drawn as its median per bucket of steps inside a
+    A curve that zigzags (see `zigzags`) is drawn as its moving average inside a
     faint band from each bucket's lowest to its highest value, so it stays readable. With no
     data at all, the chart says so, and a log axis gets whole decades around the guides."""
     data: list[dict] = []
@@ -324,11 +328,11 @@ def _empty_axes(layout: dict, guides: list[float], log_y: bool) -> None:
 
 
 def _band_traces(curve: Curve, color: str, dash: str, smoothing: float) -> list[dict]:
-    """A zigzagging curve: the band of each bucket's lowest to highest value, and its median."""
+    """A zigzagging curve: the band of each bucket's lowest to highest value, and its trend."""
     steps, low, mid, high = band(curve.values, curve.start)
     if smoothing > 0:
         _, _, mid, _ = band(smooth(curve.values, smoothing), curve.start)
-    size = max(1, round(len(curve.values) / len(steps)))
+    size = max(1, round(len(curve.values) / len(steps)))  # steps per bucket
     x = typed_array(steps)
     hidden = dict(showlegend=False, hoverinfo="skip")
     return [
@@ -343,7 +347,7 @@ def _band_traces(curve: Curve, color: str, dash: str, smoothing: float) -> list[
             fillcolor=_rgba(color, 0.18),
             hoverinfo="skip",
         ),
-        _line(x, typed_array(mid), color, 2, f"{curve.name} (median of each {size} steps)", dash),
+        _line(x, typed_array(mid), color, 2, f"{curve.name} (mean over {5 * size} steps)", dash),
     ]
 
 
