@@ -79,8 +79,9 @@ class OptimizerRace:
         ran = 0
         while not self.finished:
             for trainer in self.trainers.values():
-                if not trainer.finished:
-                    ran += trainer.run(CHUNK_STEPS).steps_run
+                if not trainer.finished:  # run(n) runs n steps: stop at the race's length
+                    left = trainer.config.steps - trainer.step
+                    ran += trainer.run(min(CHUNK_STEPS, left)).steps_run
             if time.perf_counter() - started >= seconds:
                 break
         self.seconds += time.perf_counter() - started
@@ -89,4 +90,4 @@ class OptimizerRace:
     def run(self, steps: int = math.inf) -> None:
         """Advance every runner by up to `steps` steps (all the way by default)."""
         for trainer in self.trainers.values():
-            trainer.run(min(steps, trainer.config.steps))
+            trainer.run(min(steps, trainer.config.steps - trainer.step))
