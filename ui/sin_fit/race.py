@@ -70,6 +70,11 @@ def race_panel() -> None:
             end_training_turn()
             st.rerun()
     histories, table = race_snapshot(race)
+    done = int(table["steps"].min())
+    if state.fit_race_running:
+        st.caption(f"Racing: step {done:,} of {race.steps:,} for each of the four.")
+    else:
+        st.caption(f"The race is over: each optimizer ran {done:,} steps.")
     show_figure(
         history_figure(
             [
