@@ -35,7 +35,7 @@ def race_done(page) -> None:
 
 
 @pytest.mark.parametrize("lecture", [False, True], ids=["desktop", "lecture"])
-def test_the_race_lesson_and_no_legend_over_a_title(visit, settle, shot, page, lecture):
+def test_the_race_lesson_and_no_legend_over_a_title(visit, settle, shot, page, axe, lecture):
     lesson = BY_KEY["sin-fit-optimizer-race"]
     visit(lesson.url + ("&lecture=1" if lecture else ""))
     expect(page.get_by_text(lesson.proof, exact=False)).to_be_visible(timeout=120_000)
@@ -46,6 +46,8 @@ def test_the_race_lesson_and_no_legend_over_a_title(visit, settle, shot, page, l
     assert found["charts"] >= 4 and found["out"] == []
     page.get_by_text("Optimizer race: SGD, Adam").scroll_into_view_if_needed()
     shot(f"sin_fit_race{'_lecture' if lecture else ''}")
+    if not lecture:
+        axe("sin_fit_race")  # the race, its table and notes meet WCAG 2.1 AA too
 
 
 def test_forget_zero_grad_is_a_readable_band(visit, settle, shot, page):
