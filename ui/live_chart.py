@@ -255,8 +255,10 @@ def _layout(title: str, x_title: str, y_title: str, log_y: bool = False, height:
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title=x_title),
         yaxis=dict(title=y_title, type="log" if log_y else "linear", exponentformat="power"),
-        # below the plot: at the top a phone's mode bar and the title crowded it
-        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
+        # below the plot: at the top a phone's mode bar and the title crowded it. Anchored to the
+        # figure's bottom (yref "container"), not at a share of the plot's height: on a phone a
+        # four-line legend squeezed the plot until the legend covered the x axis' title.
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
         hovermode="x unified",
         uirevision="keep",  # keep the user's zoom across redraws
     )
