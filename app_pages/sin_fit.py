@@ -6,15 +6,24 @@ from core.sin_fit import PRESETS, SineFitError, SineFitTrainer, export_script, o
 from ui.classroom import end_training_turn, exclusive_chunk, live_tick, share_box, training_turn
 from ui.run_table import show_runs, upsert_run
 from ui.sin_fit.anatomy import anatomy
-from ui.sin_fit.controls import SHARED_KEYS, config_notes, load_preset, settings_sidebar
-from ui.sin_fit.live import BUDGET_SECONDS, TICK_SECONDS, charts, progress_and_metrics
+from ui.sin_fit.controls import (
+    SHARED_KEYS,
+    config_notes,
+    load_preset,
+    loss_choice,
+    settings_sidebar,
+)
+from ui.sin_fit.live import BUDGET_SECONDS, TICK_SECONDS, charts, progress_and_metrics, snapshot
+from ui.sin_fit.opened import opened_by_link
+from ui.sin_fit.race import race_section
 from ui.sin_fit.runs import run_record
 
 st.title("📈 sin(x) fit")
 st.markdown(
-    "Fit a polynomial to **sin(x)** on 2000 points, the way the seed notes do it: raw tensors with "
-    "autograd, `nn.Sequential` with a hand-written update, `torch.optim`, NumPy by hand, or a custom "
-    "`autograd.Function`. Watch the loss fall towards the exact least-squares optimum."
+    "Fit a polynomial to **sin(x)** on 2000 points the three ways the seed notes do it — "
+    "**1** raw tensors with autograd, **2** `nn.Sequential` with `torch.optim`, **3** "
+    "`nn.Sequential` with a hand-written update — or as a subclass of `nn.Module`, in NumPy by "
+    "hand, or with a custom `autograd.Function`. Watch the loss fall towards the exact optimum."
 )
 st.selectbox(
     "Start from a preset",
@@ -30,6 +39,7 @@ except SineFitError as error:
     st.error(str(error))
     st.stop()
 
+loss_choice()
 state = st.session_state
 state.setdefault("fit_runs", [])
 state.setdefault("fit_training", False)
@@ -101,6 +111,11 @@ smoothing = view_right.slider(
 )
 
 
+def this_run_id() -> int:
+    """The number the current run has in the table, or will get when it is first recorded."""
+    return state.fit_run_id or state.fit_runs_made + 1
+
+
 @st.fragment(run_every=live_tick(state.fit_training, TICK_SECONDS))
 def live_panel() -> None:
     trainer = state.fit_trainer
@@ -115,14 +130,29 @@ def live_panel() -> None:
             end_training_turn()
             record("diverged" if trainer.divergence else "finished")
             st.rerun()
-    progress_and_metrics(trainer, state.fit_optimum, state.fit_rate)
+    snap = snapshot(trainer)  # every number below belongs to this one moment
+    progress_and_metrics(snap, state.fit_optimum, state.fit_rate)
     if not queued:  # nothing moves while waiting in the queue: spare the server the charts
-        charts(trainer, state.fit_optimum, log_y, smoothing)
+        tables = not state.fit_training
+        charts(snap, state.fit_optimum, log_y, smoothing, this_run_id(), tables=tables)
 
 
 live_panel()
 
-with st.expander("🔬 Training-loop anatomy: one phase at a time"):
+
+def stop_main_run() -> None:
+    if state.fit_training:
+        state.fit_training = False
+        end_training_turn()
+        record("stopped")
+
+
+race_section(config, stop_main_run)
+
+opened_by_link("anatomy", "fit_anatomy_open")
+with st.expander(
+    "🔬 Training-loop anatomy: one phase at a time", key="fit_anatomy_open", on_change="rerun"
+):
     st.markdown(
         "A training step is five moves: **forward**, **loss**, **zero_grad**, **backward**, "
         "**step**. Click through them and watch each parameter's value and `.grad`."
@@ -138,12 +168,20 @@ with st.expander("🔬 Training-loop anatomy: one phase at a time"):
         "Next phase ▶", key="fit_phase", disabled=state.fit_training or state.fit_trainer.finished
     ):
         state.fit_phase_report = state.fit_trainer.next_phase()
-    anatomy(state.fit_trainer, state.fit_phase_report)
+    if state.fit_training:  # its numbers would be stale beside the live panel's
+        st.info("A run is training: stop it to step through the loop one phase at a time.")
+    else:
+        anatomy(state.fit_trainer, state.fit_phase_report)
 
 st.subheader("Compare runs")
 show_runs(state.fit_runs, prefix="fit_", log_y=log_y)
 
-with st.expander("🐍 Show the code (a runnable script for these settings)"):
+opened_by_link("code", "fit_code_open")
+with st.expander(
+    "🐍 Show the code (a runnable script for these settings)",
+    key="fit_code_open",
+    on_change="rerun",
+):
     script = export_script(config)
     st.download_button(
         "Download sin_fit.py",

@@ -20,6 +20,8 @@ import streamlit as st
 from ui.classroom import lecture_layout, lecturing
 
 MAX_POINTS = 2000  # per trace sent to the browser
+BAND_BUCKETS = 200  # a curve that zigzags step to step is drawn as this many buckets' band
+ZIGZAG_SHARE = 0.25  # ...when at least this share of its steps turn back (a solid block otherwise)
 POINTS_SHOWN = 600  # data points drawn behind a fit: more only blur into a band on screen
 # Okabe & Ito's colour-blind-safe set, the ones with at least 3:1 on white first (vermillion
 # leads, close to PyTorch's orange). Colour is never the only cue: each line also has its own
@@ -105,12 +107,55 @@ def smooth(values: Sequence[float] | np.ndarray, weight: float) -> np.ndarray:
 
 @dataclass
 class Curve:
-    """One named history: values per step, starting at step `start`."""
+    """One named history: values per step, starting at step `start`; `color` and `dash` fix its
+    look (see run_style), otherwise it takes its place's in the palette."""
 
     name: str
     values: Sequence[float] | np.ndarray
     start: int = 0
     color: str | None = None
+    dash: str | None = None
+
+
+def run_style(run_id: int) -> tuple[str, str]:
+    """The colour and dash of run number `run_id` (1, 2, ...) in every chart it appears in:
+    fixed by its number, never by its place in an overlay, so a run keeps its look when others
+    are added or removed. 7 colours × 6 dashes: no two of the first 42 runs look alike."""
+    return PALETTE[(run_id - 1) % len(PALETTE)], DASHES[(run_id - 1) % len(DASHES)]
+
+
+def zigzags(values: Sequence[float] | np.ndarray) -> bool:
+    """True when a history turns back at so many steps that, drawn point by point, its line would
+    fill a solid block (forgetting zero_grad makes the loss swing like that)."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2 * BAND_BUCKETS:
+        return False
+    slopes = np.sign(np.diff(values))
+    turns = np.count_nonzero(slopes[1:] * slopes[:-1] < 0)
+    return turns >= ZIGZAG_SHARE * len(slopes)
+
+
+def band(values: Sequence[float] | np.ndarray, start: int = 0, buckets: int = BAND_BUCKETS):
+    """(steps, lowest, mean, highest) of `buckets` runs of consecutive steps: what a zigzagging
+    history is drawn as. The mean is taken over five buckets around each one (a centred moving
+    average), so the line follows the trend, not the swing. Each bucket is drawn at its middle."""
+    values = np.asarray(values, dtype=np.float64)
+    edges = np.unique(np.linspace(0, len(values), buckets + 1).round().astype(np.int64))
+    parts = [values[a:b] for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    middle = (edges[:-1] + edges[1:]) // 2
+    low = np.array([p.min() for p in parts], dtype=np.float32)
+    high = np.array([p.max() for p in parts], dtype=np.float32)
+    half = 5 * max(1, len(values) // max(1, len(parts))) // 2
+    total = np.concatenate([[0.0], np.cumsum(values)])
+    left = np.clip(middle - half, 0, len(values))
+    right = np.clip(middle + half + 1, 0, len(values))
+    mean = ((total[right] - total[left]) / np.maximum(right - left, 1)).astype(np.float32)
+    return (middle + start).astype(np.int32), low, mean, high
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
 def _hline(
@@ -183,6 +228,19 @@ def _figure(
             shape, note = _hline(value, color, dash, label, log_y)
             shapes.append(shape)
             notes += note
+    empty = layout.pop("annotations_empty", None)
+    if empty:
+        notes.append(
+            dict(
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+                text=empty,
+                showarrow=False,
+                font=dict(size=14, color=INK),
+            )
+        )
     layout = {**readable(layout), "shapes": shapes, "annotations": notes}
     template = _template()
     if template is not None:
@@ -197,8 +255,10 @@ def _layout(title: str, x_title: str, y_title: str, log_y: bool = False, height:
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title=x_title),
         yaxis=dict(title=y_title, type="log" if log_y else "linear", exponentformat="power"),
-        # below the plot: at the top a phone's mode bar and the title crowded it
-        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
+        # below the plot: at the top a phone's mode bar and the title crowded it. Anchored to the
+        # figure's bottom (yref "container"), not at a share of the plot's height: on a phone a
+        # four-line legend squeezed the plot until the legend covered the x axis' title.
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0),
         hovermode="x unified",
         uirevision="keep",  # keep the user's zoom across redraws
     )
@@ -225,11 +285,17 @@ def history_figure(
     smoothing: float = 0.0,
     hlines: Sequence[tuple[float, str]] = (),
 ) -> go.Figure:
-    """Each curve downsampled; with smoothing > 0 the raw points stay faint behind the average."""
+    """Each curve downsampled; with smoothing > 0 the raw points stay faint behind the average.
+    A curve that zigzags (see `zigzags`) is drawn as its moving average inside a
+    faint band from each bucket's lowest to its highest value, so it stays readable. With no
+    data at all, the chart says so, and a log axis gets whole decades around the guides."""
     data: list[dict] = []
     for index, curve in enumerate(curves):
         color = curve.color or PALETTE[index % len(PALETTE)]
-        dash = DASHES[index % len(DASHES)]
+        dash = curve.dash or DASHES[index % len(DASHES)]
+        if zigzags(curve.values):
+            data += _band_traces(curve, color, dash, smoothing)
+            continue
         steps, raw = downsample(curve.values, start=curve.start)
         steps, raw_y = typed_array(steps), typed_array(raw)
         if smoothing > 0:
@@ -240,7 +306,51 @@ def history_figure(
         else:
             data.append(_line(steps, raw_y, color, 2, curve.name, dash))
     guides = [(value, "#555", "dash", label) for value, label in hlines]
-    return _figure(data, _layout(title, "step", y_title, log_y), guides, log_y)
+    layout = _layout(title, "step", y_title, log_y)
+    if not any(len(curve.values) for curve in curves):
+        _empty_axes(layout, [value for value, _ in hlines], log_y)
+    return _figure(data, layout, guides, log_y)
+
+
+EMPTY_TEXT = "No steps yet: press Train or Step once."
+
+
+def _empty_axes(layout: dict, guides: list[float], log_y: bool) -> None:
+    """A chart with no data: a sentence in the middle, and axes with ticks that read well (a log
+    axis left to itself labels the digits of one decade: '9 1 2 3')."""
+    layout["xaxis"] = {**layout["xaxis"], "range": [0, 100]}
+    positive = [v for v in guides if v is not None and np.isfinite(v) and v > 0]
+    if log_y:
+        low = np.floor(np.log10(min(positive))) - 1 if positive else 0.0
+        high = np.ceil(np.log10(max(positive))) + 2 if positive else 3.0
+        layout["yaxis"] = {**layout["yaxis"], "range": [float(low), float(high)], "dtick": 1}
+    else:
+        layout["yaxis"] = {**layout["yaxis"], "rangemode": "tozero"}
+    layout["annotations_empty"] = EMPTY_TEXT
+
+
+def _band_traces(curve: Curve, color: str, dash: str, smoothing: float) -> list[dict]:
+    """A zigzagging curve: the band of each bucket's lowest to highest value, and its trend."""
+    steps, low, mid, high = band(curve.values, curve.start)
+    if smoothing > 0:
+        _, _, mid, _ = band(smooth(curve.values, smoothing), curve.start)
+    size = max(1, round(len(curve.values) / len(steps)))  # steps per bucket
+    x = typed_array(steps)
+    hidden = dict(showlegend=False, hoverinfo="skip")
+    return [
+        _line(x, typed_array(low), color, 0, f"{curve.name} (lowest)", **hidden),
+        _line(
+            x,
+            typed_array(high),
+            color,
+            0,
+            f"{curve.name}: lowest to highest of each {size} steps",
+            fill="tonexty",
+            fillcolor=_rgba(color, 0.18),
+            hoverinfo="skip",
+        ),
+        _line(x, typed_array(mid), color, 2, f"{curve.name} (mean over {5 * size} steps)", dash),
+    ]
 
 
 def lines_figure(

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.accessibility import chart_table, milestones
-from ui.live_chart import Curve, history_figure, show_figure
+from ui.live_chart import Curve, history_figure, run_style, show_figure
 
 MAX_RUNS = 30  # oldest runs are dropped beyond this, so a long class session stays light
 
@@ -78,6 +78,11 @@ def overlay_frame(curves: list[Curve]) -> pd.DataFrame:
     return pd.DataFrame({"step": steps, **columns})
 
 
+def _style(run_id: int) -> tuple[int, str, str]:
+    """Curve's (start, color, dash) for run `run_id`."""
+    return (0, *run_style(run_id))
+
+
 def show_runs(
     records: list[RunRecord],
     prefix: str,
@@ -100,7 +105,9 @@ def show_runs(
         st.session_state[seen_key] = seen | set(fresh)
     chosen = st.multiselect("Overlay these runs", list(names), key=key)
     if chosen:
-        curves = [Curve(name, names[name].history) for name in chosen]
+        # each run wears its own number's colour and dash (run_style), in this overlay and in
+        # the live chart it was trained in, whichever runs are chosen beside it
+        curves = [Curve(name, names[name].history, *_style(names[name].run_id)) for name in chosen]
         show_figure(
             history_figure(
                 curves,

@@ -16,7 +16,10 @@ class SineFitError(ValueError):
     """A setting the trainer cannot use; the message says what to change."""
 
 
-VARIANTS = ("numpy", "autograd", "nn", "optim", "legendre")
+# in the notes' order: listing 1 (raw tensors), 2 (torch.optim), 3 (nn.Sequential), then the rest
+VARIANTS = ("autograd", "optim", "nn", "module", "numpy", "legendre")
+FIXED_CUBIC = ("module", "legendre")  # variants whose model is always a cubic
+LOSSES = ("mse", "l1", "huber")  # nn.MSELoss, nn.L1Loss, nn.HuberLoss (delta 1)
 OPTIMIZERS = ("sgd", "momentum", "adam", "adagrad", "rmsprop")  # names in core.optimizers
 REDUCTIONS = ("sum", "mean")
 MAX_POINTS = 20_000  # a step touches every point; more would make the page crawl
@@ -74,6 +77,7 @@ class SineFitConfig:
     interval: tuple[float, float] = (-math.pi, math.pi)  # the x range of the points
     noise: float = 0.0  # standard deviation of Gaussian noise added to the targets
     reduction: str = "sum"  # "sum" (the seed) or "mean": sum makes gradients n_points times larger
+    loss: str = "mse"  # one of LOSSES: squared errors (the seed), absolute errors, or Huber's mix
     seed: int = 0  # seeds the initial coefficients and the noise
     steps: int = 2000  # steps in a full run (the seed runs 2000)
     power_typo: bool = False  # listing 1's bug: c * x * 2 + d * x * 3 instead of x ** 2, x ** 3
@@ -87,7 +91,7 @@ class SineFitConfig:
     @property
     def uses_optimizer(self) -> bool:
         """True when a torch.optim optimizer updates the coefficients (otherwise plain SGD by hand)."""
-        return self.variant == "optim"
+        return self.variant in ("optim", "module")
 
 
 def _check_choices(config: SineFitConfig) -> None:
@@ -104,6 +108,11 @@ def _check_choices(config: SineFitConfig) -> None:
         SineFitError,
     )
     one_of(config.reduction, REDUCTIONS, "The reduction must be 'sum' or 'mean'.", SineFitError)
+    require(
+        config.loss in LOSSES,
+        f"Unknown loss '{config.loss}'. Pick one of: {', '.join(LOSSES)}.",
+        SineFitError,
+    )
     require(
         config.target in TARGETS,
         f"Unknown target '{config.target}'. Pick one of: {', '.join(TARGETS)}.",
@@ -152,6 +161,11 @@ def _check_combinations(config: SineFitConfig) -> None:
     require(
         config.variant != "legendre" or config.degree == 3,
         "The Legendre variant fits a + b·P3(c + d·x), which is always a cubic: set the degree to 3.",
+        SineFitError,
+    )
+    require(
+        config.variant != "module" or config.degree == 3,
+        "Polynomial3 is a cubic by its definition (a + b x + c x² + d x³): set the degree to 3.",
         SineFitError,
     )
     require(

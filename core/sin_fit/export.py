@@ -12,6 +12,8 @@ from core.optimizers import optimizer_code
 from core.parsing import source_of
 from core.sin_fit.config import TARGETS, SineFitConfig
 from core.sin_fit.legendre import LegendrePolynomial3
+from core.sin_fit.losses import loss_module_code, numpy_loss_code, tensor_loss_code
+from core.sin_fit.polynomial import Polynomial3
 
 
 def _number(value: float) -> str:
@@ -65,7 +67,7 @@ def _manual_update(names: list[str], config: SineFitConfig) -> str:
         f"    for p in ({every}):\n        p.grad = None\n"
     )
     return (
-        f"    # 2. loss\n    loss = (y_pred - y).pow(2).{config.reduction}()\n"
+        f"    # 2. loss\n    {tensor_loss_code(config.loss, config.reduction)}\n"
         + _print_every().format(loss="loss.item()")
         + zero
         + "    # 4. backward: fills .grad of every tensor with requires_grad=True\n"
@@ -127,6 +129,7 @@ def _legendre(config: SineFitConfig) -> str:
 
 def _module(config: SineFitConfig) -> str:
     d = config.degree
+    subclass = config.variant == "module"
     if config.forget_zero_grad:
         zero = (
             "    # 3. zero_grad forgotten on purpose: each backward() adds to the old gradients\n"
@@ -155,26 +158,35 @@ def _module(config: SineFitConfig) -> str:
         ["{linear_layer.bias.item()}"]
         + [f"{{linear_layer.weight[:, {k}].item()}} x^{k + 1}" for k in range(d)]
     )
+    if subclass:
+        model = (
+            "\n# Polynomial3() runs __init__ (four random nn.Parameter); model(x) runs forward\n"
+            f"torch.manual_seed({config.seed})\nmodel = Polynomial3()\n"
+        )
+        result = 'print(f"Result: {model.string()}")\n'
+        head = "import torch\n\n\n" + source_of(Polynomial3) + "\n\n" + _torch_data(config)
+    else:
+        model = (
+            f"p = torch.arange(1, {d + 1})  # the powers 1..{d}\n"
+            f"xx = x.unsqueeze(-1).pow(p)  # ({config.n_points}, {d}): x, x^2, ...\n\n"
+            f"torch.manual_seed({config.seed})\n"
+            f"model = torch.nn.Sequential(torch.nn.Linear({d}, 1), torch.nn.Flatten(0, 1))\n"
+        )
+        result = "\nlinear_layer = model[0]\n" + f'print(f"Result: y = {weights}")\n'
+        head = "import torch\n\n" + _torch_data(config)
     return (
-        "import torch\n\n"
-        + _torch_data(config)
-        + f"p = torch.arange(1, {d + 1})  # the powers 1..{d}\n"
-        f"xx = x.unsqueeze(-1).pow(p)  # ({config.n_points}, {d}): x, x^2, ...\n\n"
-        f"torch.manual_seed({config.seed})\n"
-        f"model = torch.nn.Sequential(torch.nn.Linear({d}, 1), torch.nn.Flatten(0, 1))\n"
-        f"loss_fn = torch.nn.MSELoss(reduction={config.reduction!r})\n"
+        head + model + f"loss_fn = {loss_module_code(config.loss, config.reduction)}\n"
         f"learning_rate = {config.lr!r}\n" + setup + f"for t in range({config.steps}):\n"
         "    # 1. forward pass\n"
-        "    y_pred = model(xx)\n"
+        f"    y_pred = model({'x' if subclass else 'xx'})\n"
         "    # 2. loss\n"
         "    loss = loss_fn(y_pred, y)\n"
         + _print_every().format(loss="loss.item()")
         + zero
         + "    # 4. backward\n    loss.backward()\n"
         + update
-        + "\nlinear_layer = model[0]\n"
-        'print("final loss", loss.item())\n'
-        f'print(f"Result: y = {weights}")\n'
+        + '\nprint("final loss", loss.item())\n'
+        + result
     )
 
 
@@ -188,6 +200,7 @@ def _numpy(config: SineFitConfig) -> str:
             f"y = y + np.float32({config.noise!r}) * rng.standard_normal({config.n_points}, dtype=np.float32)\n"
         )
     scale = "" if config.reduction == "sum" else " / np.float32(len(x))"
+    terms, slope = numpy_loss_code(config.loss)
     return (
         "import numpy as np\n\n"
         f"x = np.linspace({_number(lo)}, {_number(hi)}, {config.n_points}, dtype=np.float32)  # ({config.n_points},)\n"
@@ -200,10 +213,11 @@ def _numpy(config: SineFitConfig) -> str:
         "    y_pred = powers @ w\n"
         "    # 2. loss\n"
         "    residual = y_pred - y\n"
-        f"    loss = float((residual**2).{config.reduction}())\n"
+        f"    loss = float(({terms}).{config.reduction}())\n"
         + _print_every().format(loss="loss")
-        + f"    # 3. gradient by hand: d loss / d w = 2 powers^T (y_pred - y){scale}\n"
-        f"    grad = 2 * powers.T @ residual{scale}\n"
+        + "    # 3. gradient by hand, the chain rule through powers @ w:\n"
+        f"    #    d loss / d w = powers^T (d loss / d residual){scale}\n"
+        f"    grad = powers.T @ ({slope}){scale}\n"
         "    # 4. update\n"
         "    w -= learning_rate * grad\n"
         '\nprint("final loss", loss)\n'
@@ -219,6 +233,7 @@ def export_script(config: SineFitConfig) -> str:
         "autograd": _autograd,
         "nn": _module,
         "optim": _module,
+        "module": _module,
         "legendre": _legendre,
     }[config.variant](config)
     return _header(config) + body

@@ -1,4 +1,5 @@
-"""The nn.Module loop: seed 002's listings 3 (manual update) and 2 (a torch.optim optimizer)."""
+"""The nn.Module loops: seed 002's listings 3 (manual update) and 2 (a torch.optim optimizer),
+and the tutorial's Polynomial3, a subclass of nn.Module, driven by a torch.optim optimizer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from core.optimizers import build_optimizer
 from core.randomness import build
 from core.sin_fit.config import SineFitConfig
 from core.sin_fit.loop_base import Phase, TorchLoop
+from core.sin_fit.losses import loss_module
+from core.sin_fit.polynomial import Polynomial3
 
 
 class ModuleLoop(TorchLoop):
@@ -17,15 +20,8 @@ class ModuleLoop(TorchLoop):
 
     def __init__(self, config: SineFitConfig) -> None:
         super().__init__(config)
-        self.p = torch.arange(1, config.degree + 1)  # (degree,): the powers 1..degree
-        self.xx = self.x.unsqueeze(-1).pow(self.p)  # (n, degree)
-        # nn.Linear's default init drawn from the run's own generator: the weights
-        # torch.manual_seed(seed) gives, without seeding torch's global generator (shared by all)
-        self.model = build(
-            lambda: torch.nn.Sequential(torch.nn.Linear(config.degree, 1), torch.nn.Flatten(0, 1)),
-            torch.Generator().manual_seed(config.seed),
-        )
-        self.loss_fn = torch.nn.MSELoss(reduction=config.reduction)
+        self._make_model(config)
+        self.loss_fn = loss_module(config.loss, config.reduction)
         self.optimizer = (
             build_optimizer(
                 config.optimizer,
@@ -37,9 +33,6 @@ class ModuleLoop(TorchLoop):
             if config.uses_optimizer
             else None
         )
-        layer = self.model[0]
-        self.params = [layer.bias, layer.weight]
-        self.names = ["bias"] + [f"weight[{k}]" for k in range(config.degree)]
         who = "optimizer" if self.optimizer else "model"
         update = (
             "optimizer.step()"
@@ -47,12 +40,28 @@ class ModuleLoop(TorchLoop):
             else "with torch.no_grad():\n    for param in model.parameters(): param -= learning_rate * param.grad"
         )
         self.phases = (
-            Phase("forward", "forward", "y_pred = model(xx)"),
+            Phase("forward", "forward", f"y_pred = model({self.input_name})"),
             Phase("loss", "loss", "loss = loss_fn(y_pred, y)"),
             Phase("zero_grad", "zero_grad", f"{who}.zero_grad()"),
             Phase("backward", "backward", "loss.backward()"),
             Phase("step", "step", update),
         )
+
+    input_name = "xx"  # what the listing feeds the model
+
+    def _make_model(self, config: SineFitConfig) -> None:
+        """nn.Sequential(Linear(degree, 1), Flatten(0, 1)) on the powers x, x², ..., x^degree."""
+        self.p = torch.arange(1, config.degree + 1)  # (degree,): the powers 1..degree
+        self.xx = self.x.unsqueeze(-1).pow(self.p)  # (n, degree)
+        # nn.Linear's default init drawn from the run's own generator: the weights
+        # torch.manual_seed(seed) gives, without seeding torch's global generator (shared by all)
+        self.model = build(
+            lambda: torch.nn.Sequential(torch.nn.Linear(config.degree, 1), torch.nn.Flatten(0, 1)),
+            torch.Generator().manual_seed(config.seed),
+        )
+        layer = self.model[0]
+        self.params = [layer.bias, layer.weight]
+        self.names = ["bias"] + [f"weight[{k}]" for k in range(config.degree)]
 
     def model_output(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x.unsqueeze(-1).pow(self.p))
@@ -112,3 +121,23 @@ class ModuleLoop(TorchLoop):
     def values(self) -> list[float]:
         bias, weight = self.params  # (1,), (1, degree)
         return bias.tolist() + weight.tolist()[0]
+
+
+class Polynomial3Loop(ModuleLoop):
+    """The tutorial's Polynomial3(torch.nn.Module): a, b, c, d made in __init__ as nn.Parameter,
+    the cubic in forward, trained by a torch.optim optimizer."""
+
+    input_name = "x"
+
+    def _make_model(self, config: SineFitConfig) -> None:
+        # the numbers torch.manual_seed(seed) and Polynomial3() give, from the run's own generator
+        self.model = Polynomial3(torch.Generator().manual_seed(config.seed))
+        self.xx = self.x  # the model takes x itself
+        self.params = [self.model.a, self.model.b, self.model.c, self.model.d]
+        self.names = ["a", "b", "c", "d"]
+
+    def model_output(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+    def values(self) -> list[float]:
+        return [p.item() for p in self.params]

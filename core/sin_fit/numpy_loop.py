@@ -9,6 +9,7 @@ import numpy as np
 from core.sin_fit.config import SineFitConfig
 from core.sin_fit.data import make_numpy_data
 from core.sin_fit.loop_base import Phase, phase_stepper
+from core.sin_fit.losses import numpy_loss_code, numpy_loss_terms
 
 
 class NumpyLoop:
@@ -26,10 +27,15 @@ class NumpyLoop:
         self.grad: np.ndarray | None = None
         self.names = [f"w[{k}]" for k in range(config.degree + 1)]
         scale = "" if config.reduction == "sum" else " / len(x)"
+        terms, slope = numpy_loss_code(config.loss)
         self.phases = (
             Phase("forward", "forward", "y_pred = powers @ w"),
-            Phase("loss", "loss", f"loss = ((y_pred - y) ** 2).{config.reduction}()"),
-            Phase("gradient", "backward", f"grad = 2 * powers.T @ (y_pred - y){scale}"),
+            Phase(
+                "loss",
+                "loss",
+                f"residual = y_pred - y\nloss = ({terms}).{config.reduction}()",
+            ),
+            Phase("gradient", "backward", f"grad = powers.T @ ({slope}){scale}"),
             Phase("step", "step", "w -= learning_rate * grad"),
         )
 
@@ -38,14 +44,14 @@ class NumpyLoop:
 
     def loss(self) -> float:
         self.residual = self.y_pred - self.y
-        squares = self.residual**2
-        return float(squares.sum() if self.config.reduction == "sum" else squares.mean())
+        terms, self.slope = numpy_loss_terms(self.residual, self.config.loss)
+        return float(terms.sum() if self.config.reduction == "sum" else terms.mean())
 
     def zero_grad(self) -> None:
         pass
 
     def backward(self) -> None:
-        grad = 2 * self.powers.T @ self.residual  # (degree + 1,)
+        grad = self.powers.T @ self.slope  # (degree + 1,): the chain rule through powers @ w
         self.grad = grad if self.config.reduction == "sum" else grad / np.float32(len(self.x))
 
     def step(self) -> None:

@@ -22,7 +22,8 @@ def _features(x: np.ndarray, config: SineFitConfig) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Optimum:
-    """The least-squares polynomial on the run's points: its loss and coefficients (x^0 first)."""
+    """The best polynomial for the run's loss on its points: its loss and coefficients (x^0
+    first). For MSE the least-squares one; for L1 and Huber the one that minimises that loss."""
 
     loss: float
     coefficients: np.ndarray
@@ -32,16 +33,50 @@ class Optimum:
         return np.polynomial.polynomial.polyval(np.asarray(x, dtype=np.float64), self.coefficients)
 
 
-def optimum_loss(config: SineFitConfig) -> Optimum:
-    """The best loss a degree-`degree` polynomial can reach on the config's points, in float64.
+def _point_losses(residual: np.ndarray, loss: str) -> np.ndarray:
+    """Each point's loss (float64), as torch's MSELoss / L1Loss / HuberLoss(delta=1) count it."""
+    size = np.abs(residual)
+    if loss == "mse":
+        return residual**2
+    if loss == "l1":
+        return size
+    return np.where(size <= 1, 0.5 * residual**2, size - 0.5)
 
-    For the seed's cubic on 2000 points in [-π, π] this is SSE 8.8172 (reduction "sum").
+
+def _robust_fit(design: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+    """The coefficients that minimise the L1 or Huber loss: iteratively reweighted least squares
+    (each point weighted by its loss's slope over its residual), from the least-squares fit.
+    Both losses are convex, so this converges to their minimum (to float64's precision)."""
+    coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    for _ in range(1000):
+        size = np.abs(design @ coefficients - y)
+        if loss == "l1":
+            weights = 1 / np.maximum(size, 1e-12)
+        else:
+            weights = np.where(size <= 1, 1.0, 1 / np.maximum(size, 1e-12))
+        root = np.sqrt(weights)
+        new, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
+        if np.max(np.abs(new - coefficients)) <= 1e-15:
+            return new
+        coefficients = new
+    return coefficients
+
+
+def optimum_loss(config: SineFitConfig) -> Optimum:
+    """The best loss a degree-`degree` polynomial can reach on the config's points, in float64,
+    for the config's loss: least squares for MSE, the L1 / Huber minimum otherwise.
+
+    For the seed's cubic on 2000 points in [-π, π] this is SSE 8.8172 (MSE, reduction "sum").
     """
     x, y = make_data(config)
+    y = y.astype(np.float64)
     design = np.stack([x.astype(np.float64) ** k for k in range(config.degree + 1)], axis=1)
-    coefficients, *_ = np.linalg.lstsq(design, y.astype(np.float64), rcond=None)
-    sse = float(np.sum((design @ coefficients - y) ** 2))
-    loss = sse if config.reduction == "sum" else sse / config.n_points
+    if config.loss == "mse":
+        coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    else:
+        coefficients = _robust_fit(design, y, config.loss)
+    total = float(np.sum(_point_losses(design @ coefficients - y, config.loss)))
+    loss = total if config.reduction == "sum" else total / config.n_points
     return Optimum(loss=loss, coefficients=coefficients)
 
 
@@ -50,10 +85,10 @@ def stable_lr(config: SineFitConfig) -> float | None:
 
     The loss is quadratic with Hessian H = 2 XᵀX (divided by n for "mean"); gradient descent is
     stable below 2 / λmax(H), heavy-ball momentum below 2 (1 + μ) / λmax(H). None where no such
-    simple bound exists (adaptive optimizers, the Legendre model).
+    simple bound exists (adaptive optimizers, the Legendre model, the L1 and Huber losses).
     """
     adaptive = config.uses_optimizer and config.optimizer not in ("sgd", "momentum")
-    if adaptive or config.variant == "legendre":
+    if adaptive or config.variant == "legendre" or config.loss != "mse":
         return None
     x, _ = make_data(config)
     design = _features(x, config)

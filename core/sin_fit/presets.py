@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from core.sin_fit.config import SineFitConfig
 
-PRESETS: dict[str, SineFitConfig] = {
+PRESETS: dict[str, SineFitConfig] = {  # the notes' three listings first, in their order
     "Seed listing 1 · raw tensors + autograd": SineFitConfig(variant="autograd", lr=1e-6),
     "Seed listing 2 · nn + torch.optim RMSprop": SineFitConfig(
         variant="optim", optimizer="rmsprop", lr=1e-3
     ),
     "Seed listing 3 · nn.Sequential + manual update": SineFitConfig(variant="nn", lr=1e-6),
+    "Subclass nn.Module · Polynomial3 + torch.optim SGD": SineFitConfig(
+        variant="module", optimizer="sgd", lr=1e-6
+    ),
+    "L1 loss instead of MSE · listing 2 with Adam": SineFitConfig(
+        variant="optim", optimizer="adam", lr=1e-2, loss="l1"
+    ),
     "Find the bug · listing 1 as printed (stalls near 393)": SineFitConfig(
         variant="autograd", lr=1e-6, power_typo=True
     ),

@@ -9,13 +9,14 @@ import torch
 from core.sin_fit.config import SineFitConfig
 from core.sin_fit.legendre import LegendrePolynomial3
 from core.sin_fit.loop_base import Phase, TorchLoop, letters, phase_stepper
+from core.sin_fit.losses import tensor_loss, tensor_loss_code
 
 
-def _manual_phases(names: list[str], reduction: str) -> tuple[Phase, ...]:
+def _manual_phases(names: list[str], config: SineFitConfig) -> tuple[Phase, ...]:
     """Loss, zero_grad, backward and a hand-written update for loose 0-dim parameters."""
     every = ", ".join(names)
     return (
-        Phase("loss", "loss", f"loss = (y_pred - y).pow(2).{reduction}()"),
+        Phase("loss", "loss", tensor_loss_code(config.loss, config.reduction)),
         Phase("zero_grad", "zero_grad", f"for p in ({every}): p.grad = None"),
         Phase("backward", "backward", "loss.backward()"),
         Phase(
@@ -43,7 +44,7 @@ class AutogradLoop(TorchLoop):
         ]
         self.phases = (
             Phase("forward", "forward", "y_pred = " + " + ".join(terms)),
-            *_manual_phases(self.names, config.reduction),
+            *_manual_phases(self.names, config),
         )
         # x ** k does not depend on the coefficients: the data's powers are computed once. They are
         # the very tensors x ** k gives every step, so the trajectory is the listing's, bit for bit.
@@ -76,8 +77,7 @@ class AutogradLoop(TorchLoop):
         self.y_pred = self._output_on_data()
 
     def loss(self) -> float:
-        squares = (self.y_pred - self.y).pow(2)
-        self.loss_tensor = squares.sum() if self.config.reduction == "sum" else squares.mean()
+        self.loss_tensor = tensor_loss(self.y_pred, self.y, self.config.loss, self.config.reduction)
         return self.loss_tensor.item()
 
     def zero_grad(self) -> None:
@@ -100,6 +100,7 @@ class AutogradLoop(TorchLoop):
         a, b, *rest = params
         terms = list(zip(rest, self.x_powers, strict=True))
         mean = config.reduction == "mean"
+        kind, reduction = config.loss, config.reduction
         zero_grad = not config.forget_zero_grad
         lr = config.lr
         no_grad = torch.no_grad
@@ -108,8 +109,11 @@ class AutogradLoop(TorchLoop):
             y_pred = a + b * x
             for coefficient, x_k in terms:
                 y_pred = y_pred + coefficient * x_k
-            squares = (y_pred - y).pow(2)
-            loss = squares.mean() if mean else squares.sum()
+            if kind == "mse":  # tensor_loss's MSE, inlined: the seed's listing is the hot path
+                squares = (y_pred - y).pow(2)
+                loss = squares.mean() if mean else squares.sum()
+            else:
+                loss = tensor_loss(y_pred, y, kind, reduction)
             value = loss.item()
             if value <= ceiling:
                 if zero_grad:
@@ -133,7 +137,7 @@ class LegendreLoop(AutogradLoop):
         self.names = letters(4)
         self.phases = (
             Phase("forward", "forward", "y_pred = a + b * LegendrePolynomial3.apply(c + d * x)"),
-            *_manual_phases(self.names, config.reduction),
+            *_manual_phases(self.names, config),
         )
 
     def model_output(self, x: torch.Tensor) -> torch.Tensor:

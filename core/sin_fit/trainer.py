@@ -19,9 +19,9 @@ import torch
 from core.sin_fit.config import EXPLODE_FACTOR, SineFitConfig
 from core.sin_fit.divergence import explain_divergence
 from core.sin_fit.loop_base import Phase
-from core.sin_fit.module_loop import ModuleLoop
+from core.sin_fit.module_loop import ModuleLoop, Polynomial3Loop
 from core.sin_fit.numpy_loop import NumpyLoop
-from core.sin_fit.records import CoefficientTrace, PhaseReport, Progress
+from core.sin_fit.records import CoefficientTrace, PhaseReport, Progress, Snapshot
 from core.sin_fit.tensor_loops import AutogradLoop, LegendreLoop
 
 LOOPS = {
@@ -29,6 +29,7 @@ LOOPS = {
     "autograd": AutogradLoop,
     "nn": ModuleLoop,
     "optim": ModuleLoop,
+    "module": Polynomial3Loop,
     "legendre": LegendreLoop,
 }
 
@@ -89,6 +90,33 @@ class SineFitTrainer:
     def predict(self, x) -> np.ndarray:
         """The current model's output at the points x (any float array-like), as NumPy."""
         return np.asarray(self._loop.predict(np.asarray(x, dtype=np.float32)), dtype=np.float64)
+
+    def snapshot(self, grids: tuple[int, ...] = (400, 11)) -> Snapshot:
+        """Everything a screen shows about this run, read at one moment: the step, the loss
+        history, the coefficients and their trace, and the fit on even grids of each size in
+        `grids` over the interval. A page draws every panel of one redraw from one snapshot, so
+        no number on screen belongs to another moment than its neighbours."""
+        lo, hi = self.config.interval
+        fits = {}
+        for points in grids:  # the model first: the numbers below are read after it
+            grid = np.linspace(lo, hi, points)
+            fits[points] = (grid, self.predict(grid))
+        trace = self.coefficient_trace
+        return Snapshot(
+            config=self.config,
+            step=self.step,
+            phase_index=self.phase_index,
+            loss_history=np.asarray(self.loss_history, dtype=np.float64),
+            divergence=self.divergence,
+            seconds=self.seconds,
+            coefficient_names=tuple(self.coefficient_names),
+            coefficients=self.coefficients,
+            gradients=tuple(self.gradients),
+            trace_steps=np.asarray(trace.steps, dtype=np.int64),
+            trace_values=np.asarray(trace.values, dtype=np.float64),
+            fits=fits,
+            points=self.data(),
+        )
 
     # -- advancing -------------------------------------------------------------------------
 

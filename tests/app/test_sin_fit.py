@@ -11,7 +11,7 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.sin_fit import PRESETS, SineFitConfig, optimum_loss
+from core.sin_fit import PRESETS, SineFitConfig, SineFitTrainer, optimum_loss
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "sin_fit.py")
@@ -172,7 +172,7 @@ def test_the_optimum_line_sits_at_the_optimum_on_either_axis(fit, log_y):
     assert spec["layout"]["yaxis"]["type"] == ("log" if log_y else "linear")
     (line,) = spec["layout"]["shapes"]
     assert line["y0"] == line["y1"] == pytest.approx(optimum)
-    (label,) = spec["layout"]["annotations"]
+    (label,) = [a for a in spec["layout"]["annotations"] if a["yref"] == "y"]
     assert label["y"] == pytest.approx(np.log10(optimum) if log_y else optimum)
     assert label["text"].startswith("optimum")
 
@@ -193,3 +193,76 @@ def test_train_and_stop_stay_enabled_for_the_keyboard(fit):
     assert not fit.button(key="fit_train").disabled and not fit.button(key="fit_stop").disabled
     fit.button(key="fit_stop").click().run()
     assert not fit.session_state["fit_training"] and len(fit.session_state["fit_runs"]) == 1
+
+
+class RacingTrainer(SineFitTrainer):
+    """A trainer another thread of the session steps while the panel is being drawn: the first
+    time the fit chart asks the model for its curve, 300 more steps land."""
+
+    raced = False
+
+    def predict(self, x):
+        if not self.raced:
+            self.raced = True
+            self.run(300)
+        return super().predict(x)
+
+
+def test_every_number_of_one_redraw_belongs_to_the_same_step(fit):
+    """The tour saw 'step 5,727' beside 'Fit after 2,994 steps': every panel of one redraw must
+    read one snapshot."""
+    fit.button(key="fit_step").click().run()
+    fit.session_state["fit_trainer"] = RacingTrainer(SineFitConfig())
+    fit.run()
+    assert not fit.exception
+    trainer = fit.session_state["fit_trainer"]
+    assert trainer.raced
+    progress = fit.get("progress")[0].proto.text
+    step = int(progress.split()[1].replace(",", ""))
+    specs = charts(fit)
+    fit_title = next(title for title in specs if title.startswith("Fit after"))
+    assert fit_title == f"Fit after {step:,} steps"
+    loss_x = numbers(specs["Loss per step"]["data"][0]["x"])
+    assert len(loss_x) == step and loss_x[-1] == step - 1
+    metrics = {m.label: m.value for m in fit.metric}
+    assert metrics["Loss now"] == f"{trainer.loss_history[step - 1]:.6g}"
+    table = frame_with(fit, "loss")
+    assert table["step"].iloc[-1] == step - 1
+
+
+def test_the_chart_tables_are_built_when_the_run_stops_not_on_every_tick(fit):
+    fit.number_input(key="fit_steps").set_value(100_000).run()
+    fit.button(key="fit_train").click().run()
+    assert fit.session_state["fit_training"]
+    labels = [e.label for e in fit.expander]
+    assert not any(label.endswith("as a table") for label in labels)
+    assert any("appear as tables below them when the run stops" in c.value for c in fit.caption)
+    fit.button(key="fit_stop").click().run()
+    labels = [e.label for e in fit.expander]
+    for name in ("Loss at milestones", "The fit at 11 points", "Coefficients"):
+        assert f"{name} as a table" in labels
+
+
+def test_a_run_keeps_its_colour_and_dash_in_every_chart(fit):
+    from ui.live_chart import run_style
+
+    fit.number_input(key="fit_steps").set_value(30).run()
+    live = {}
+    for run in (1, 2, 3):
+        fit.button(key="fit_step").click().run()  # the live chart, before the run is recorded
+        live[run] = charts(fit)["Loss per step"]["data"][0]["line"]
+        fit.button(key="fit_train").click().run()
+        fit.button(key="fit_reset").click().run()
+
+    def overlay() -> dict[str, tuple[str, str]]:
+        spec = charts(fit)["Loss of the chosen runs"]
+        return {t["name"][:2]: (t["line"]["color"], t["line"]["dash"]) for t in spec["data"]}
+
+    styles = overlay()
+    assert styles == {f"#{run}": run_style(run) for run in (1, 2, 3)}
+    assert {run: (line["color"], line["dash"]) for run, line in live.items()} == {
+        run: run_style(run) for run in (1, 2, 3)
+    }
+    names = fit.multiselect(key="fit_compare").value
+    fit.multiselect(key="fit_compare").set_value([n for n in names if not n.startswith("#1")]).run()
+    assert overlay() == {f"#{run}": run_style(run) for run in (2, 3)}  # #2 did not take #1's look

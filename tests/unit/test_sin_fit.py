@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,20 +13,30 @@ import torch
 
 from core.sin_fit import (
     OPTIMIZERS,
+    RACE_NOTES,
     VARIANTS,
     CoefficientTrace,
     LegendrePolynomial3,
+    OptimizerRace,
     SineFitConfig,
     SineFitError,
     SineFitTrainer,
     export_script,
     make_data,
     optimum_loss,
+    race_configs,
     stable_lr,
 )
 
 SMALL = dict(n_points=200, steps=150)
-GOOD_LR = {"numpy": 2e-5, "autograd": 2e-5, "nn": 2e-5, "optim": 1e-2, "legendre": 2e-5}
+GOOD_LR = {
+    "numpy": 2e-5,
+    "autograd": 2e-5,
+    "nn": 2e-5,
+    "optim": 1e-2,
+    "module": 1e-2,
+    "legendre": 2e-5,
+}
 GOOD_OPTIMIZER_LR = {"sgd": 2e-5, "momentum": 1e-5, "adam": 1e-2, "adagrad": 1e-1, "rmsprop": 1e-2}
 
 
@@ -321,9 +332,18 @@ def same_run(a: SineFitTrainer, b: SineFitTrainer) -> None:
         small(variant="optim", optimizer="adam", forget_zero_grad=True),
         small(variant="legendre"),
         small(variant="numpy"),
+        small(variant="module", optimizer="sgd", lr=2e-5),
+        small(variant="autograd", loss="l1"),
+        small(variant="autograd", loss="huber", reduction="mean", lr=5e-3),
+        small(variant="nn", loss="l1"),
+        small(variant="optim", optimizer="adam", loss="huber"),
+        small(variant="numpy", loss="l1"),
+        small(variant="numpy", loss="huber"),
+        small(variant="legendre", loss="l1"),
     ],
     ids=lambda c: (
-        f"{c.variant}-{c.optimizer}-{c.reduction}-typo{c.power_typo:d}-forget{c.forget_zero_grad:d}"
+        f"{c.variant}-{c.optimizer}-{c.reduction}-{c.loss}"
+        f"-typo{c.power_typo:d}-forget{c.forget_zero_grad:d}"
     ),
 )
 def test_whole_steps_equal_phases_one_at_a_time(config):
@@ -424,6 +444,12 @@ EXPORTED = [
     small(variant="optim", optimizer="momentum", lr=1e-5, interval=(-1.5, 2.0)),
     small(variant="legendre"),
     small(variant="numpy", noise=0.2, degree=4, lr=1e-6),
+    small(variant="module", optimizer="sgd", lr=2e-5),
+    small(variant="module", optimizer="rmsprop", loss="huber", reduction="mean"),
+    small(variant="nn", loss="l1"),
+    small(variant="autograd", loss="huber", seed=3),
+    small(variant="numpy", loss="l1", degree=2),
+    small(variant="numpy", loss="huber", reduction="mean", lr=1e-2),
 ]
 
 RUN_ALL = """
@@ -457,3 +483,143 @@ def test_exported_scripts_reach_the_same_final_loss(tmp_path):
     for line, config in zip(lines, EXPORTED, strict=True):
         assert "final loss" in line, line
         assert float(line.split()[-1]) == pytest.approx(trained(config).loss, rel=1e-6), config
+
+
+# -- Polynomial3, the losses, the race, the snapshot ---------------------------------------------
+
+
+def plain_polynomial3(config):
+    """The tutorial's custom nn.Module listing, written here with torch alone."""
+
+    class Cubic(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.randn(()))
+            self.b = torch.nn.Parameter(torch.randn(()))
+            self.c = torch.nn.Parameter(torch.randn(()))
+            self.d = torch.nn.Parameter(torch.randn(()))
+
+        def forward(self, x):
+            return self.a + self.b * x + self.c * x**2 + self.d * x**3
+
+    x, y = plain_data(config)
+    torch.manual_seed(config.seed)
+    model = Cubic()
+    criterion = torch.nn.MSELoss(reduction=config.reduction)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
+    losses = []
+    for _ in range(config.steps):
+        loss = criterion(model(x), y)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return losses, [p.item() for p in (model.a, model.b, model.c, model.d)]
+
+
+def test_polynomial3_is_the_tutorials_module_step_for_step():
+    config = small(variant="module", optimizer="sgd", lr=2e-5, seed=4)
+    trainer = trained(config)
+    losses, coefficients = plain_polynomial3(config)
+    assert trainer.loss_history == losses
+    assert trainer.coefficients.tolist() == coefficients
+    assert trainer.coefficient_names == ["a", "b", "c", "d"]
+    assert [p.name for p in trainer.phases][0] == "forward"
+    assert trainer.phases[0].code == "y_pred = model(x)"
+
+
+def test_polynomial3_needs_a_cubic():
+    with pytest.raises(SineFitError, match="cubic"):
+        SineFitConfig(variant="module", degree=4)
+
+
+@pytest.mark.parametrize("variant", ["autograd", "nn", "optim", "module", "numpy", "legendre"])
+@pytest.mark.parametrize("loss", ["l1", "huber"])
+def test_the_first_loss_is_torchs_loss_function_on_the_first_model(variant, loss):
+    config = small(variant=variant, loss=loss, reduction="mean" if variant == "nn" else "sum")
+    trainer = SineFitTrainer(config)
+    x, y = make_data(config)
+    y_pred = torch.as_tensor(trainer.predict(x), dtype=torch.float32)
+    torch_fn = {"l1": torch.nn.L1Loss, "huber": torch.nn.HuberLoss}[loss]
+    expected = torch_fn(reduction=config.reduction)(y_pred, torch.as_tensor(y)).item()
+    trainer.run(1)
+    assert trainer.loss_history[0] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["mse", "l1", "huber"])
+def test_numpys_hand_written_gradient_is_autograds(loss):
+    config = small(variant="numpy", loss=loss, target="exp", noise=0.3)
+    trainer = SineFitTrainer(config)
+    for _ in range(3):  # forward, loss, gradient
+        trainer.next_phase()
+    x, y = make_data(config)
+    w = torch.tensor(trainer.coefficients, requires_grad=True)
+    powers = torch.stack([torch.as_tensor(x, dtype=torch.float64) ** k for k in range(4)], 1)
+    y_pred = powers @ w
+    target = torch.as_tensor(y, dtype=torch.float64)
+    torch_fn = {"mse": torch.nn.MSELoss, "l1": torch.nn.L1Loss, "huber": torch.nn.HuberLoss}
+    torch_fn[loss](reduction="sum")(y_pred, target).backward()
+    assert trainer.gradients == pytest.approx(w.grad.tolist(), rel=1e-3, abs=1e-2)
+
+
+@pytest.mark.parametrize("loss", ["l1", "huber"])
+def test_the_l1_and_huber_optima_are_the_minimum_torch_finds(loss):
+    """The reported optimum is torch's loss at its coefficients, and torch cannot go lower."""
+    config = SineFitConfig(loss=loss, noise=0.5, seed=1, n_points=500)
+    optimum = optimum_loss(config)
+    x, y = make_data(config)
+    design = torch.stack([torch.as_tensor(x, dtype=torch.float64) ** k for k in range(4)], 1)
+    target = torch.as_tensor(y, dtype=torch.float64)
+    loss_fn = {"l1": torch.nn.L1Loss, "huber": torch.nn.HuberLoss}[loss](reduction="sum")
+    w = torch.tensor(optimum.coefficients, requires_grad=True)
+    assert loss_fn(design @ w, target).item() == pytest.approx(optimum.loss, rel=1e-12)
+    lowest = optimum.loss
+    for start in (optimum.coefficients, np.zeros(4)):
+        w = torch.tensor(start, requires_grad=True)
+        optimizer = torch.optim.Adam([w], lr=1e-3)
+        for _ in range(1500):
+            optimizer.zero_grad()
+            value = loss_fn(design @ w, target)
+            lowest = min(lowest, value.item())
+            value.backward()
+            optimizer.step()
+    assert lowest >= optimum.loss * (1 - 1e-9)
+    assert optimum.loss < optimum_loss(replace(config, loss="mse")).loss * 10  # a real number
+
+
+def test_an_l1_run_reaches_the_l1_optimum_not_the_least_squares_one():
+    config = SineFitConfig(variant="optim", optimizer="adam", lr=1e-2, loss="l1", steps=1500)
+    trainer = trained(config)
+    optimum = optimum_loss(config)
+    assert trainer.loss == pytest.approx(optimum.loss, rel=1e-3)
+    mse = optimum_loss(replace(config, loss="mse"))
+    assert not np.allclose(optimum.coefficients, mse.coefficients, atol=1e-3)
+
+
+def test_the_race_is_four_ordinary_runs_level_and_deterministic():
+    base = SineFitConfig(n_points=200, steps=120, seed=5)
+    configs = race_configs(base)
+    assert list(configs) == ["sgd", "adam", "adagrad", "rmsprop"]
+    assert {c.variant for c in configs.values()} == {"optim"}
+    assert configs["sgd"].lr < stable_lr(replace(configs["sgd"], variant="nn"))
+    race = OptimizerRace(base)
+    while not race.finished:
+        race.run_for(0.0)  # one round of chunks at a time
+        steps = [t.step for t in race.trainers.values()]
+        assert max(steps) - min(steps) <= 50
+    for name, config in configs.items():
+        alone = trained(config)
+        assert race.trainers[name].loss_history == alone.loss_history
+        assert race.trainers[name].loss < race.trainers[name].loss_history[0]
+    assert set(RACE_NOTES) == set(configs)
+
+
+def test_a_snapshot_is_one_moment_copied():
+    trainer = trained(small(variant="nn", steps=40))
+    snap = trainer.snapshot()
+    assert snap.step == 40 and snap.loss == trainer.loss and snap.finished
+    assert snap.loss_history.tolist() == trainer.loss_history
+    grid, fit = snap.fit(11)
+    assert fit.tolist() == trainer.predict(grid).tolist()
+    trainer.run(5)  # training on does not change what was taken
+    assert snap.step == 40 and len(snap.loss_history) == 40

@@ -8,7 +8,17 @@ from dataclasses import fields
 import streamlit as st
 
 from core.optimizers import OPTIMIZER_LABELS
-from core.sin_fit import OPTIMIZERS, PRESETS, TARGETS, VARIANTS, SineFitConfig
+from core.sin_fit import (
+    FIXED_CUBIC,
+    LOSS_LABELS,
+    LOSS_NOTES,
+    LOSSES,
+    OPTIMIZERS,
+    PRESETS,
+    TARGETS,
+    VARIANTS,
+    SineFitConfig,
+)
 from ui.classroom import load_settings_from_url
 
 LR_CHOICES = [float(f"{m}e{e}") for e in range(-8, 0) for m in (1, 2, 5)] + [1.0]
@@ -17,11 +27,12 @@ ADAM_BETAS = (
     ("Adam beta1", 0.0, 0.999, 0.001, "%.3f", "fit_beta1"),
     ("Adam beta2", 0.9, 0.9999, 0.0001, "%.4f", "fit_beta2"),
 )
-VARIANT_LABELS = {
+VARIANT_LABELS = {  # in the notes' order: their listings 1, 2 and 3 first
+    "autograd": "listing 1: raw tensors + autograd",
+    "optim": "listing 2: nn.Sequential + torch.optim",
+    "nn": "listing 3: nn.Sequential + manual update",
+    "module": "Polynomial3, a subclass of nn.Module + torch.optim",
     "numpy": "NumPy, gradients by hand",
-    "autograd": "raw tensors + autograd",
-    "nn": "nn.Sequential + manual update",
-    "optim": "nn.Sequential + torch.optim",
     "legendre": "Legendre P3, custom autograd.Function",
 }
 # config field -> widget key; the interval is two widgets
@@ -37,6 +48,7 @@ KEYS = {
     "target": "fit_target",
     "noise": "fit_noise",
     "reduction": "fit_reduction",
+    "loss": "fit_loss",
     "seed": "fit_seed",
     "steps": "fit_steps",
     "power_typo": "fit_typo",
@@ -82,6 +94,7 @@ def settings_sidebar() -> SineFitConfig:
             "fit_target": list(TARGETS),
             "fit_lr": LR_CHOICES,
             "fit_reduction": ["sum", "mean"],
+            "fit_loss": list(LOSSES),
         },
     )
     with st.sidebar:
@@ -90,6 +103,25 @@ def settings_sidebar() -> SineFitConfig:
         reduction = _loss_settings()
         typo = _data_settings(variant)
     return _config_from_state(variant, optimizer, reduction, typo)
+
+
+def loss_choice() -> str:
+    """The loss picker (on the page, beside the charts it changes) and what it punishes."""
+    loss = st.radio(
+        "Loss function",
+        LOSSES,
+        format_func=LOSS_LABELS.get,
+        horizontal=True,
+        key="fit_loss",
+        help="Which torch.nn loss the run trains on (the raw-tensor and NumPy listings write "
+        "the same loss out by hand). Changing it starts a fresh run.",
+    )
+    st.caption(
+        LOSS_NOTES[loss]
+        + " The dashed optimum and 'Best possible' are the best cubic for this loss, computed "
+        "exactly (least squares for MSE; for L1 and Huber by reweighted least squares)."
+    )
+    return loss
 
 
 def _loop_settings() -> tuple[str, str]:
@@ -106,13 +138,14 @@ def _loop_settings() -> tuple[str, str]:
         OPTIMIZERS,
         format_func=OPTIMIZER_LABELS.get,
         key="fit_optimizer",
-        disabled=variant != "optim",
-        help="Only the torch.optim variant uses an optimizer object; "
+        disabled=variant not in ("optim", "module"),
+        help="Only the torch.optim variants (listing 2 and Polynomial3) use an optimizer object; "
         "the others update the coefficients by hand (plain gradient descent).",
     )
+    optimised = variant in ("optim", "module")
     uses = {
-        "momentum": variant == "optim" and optimizer == "momentum",
-        "adam": variant == "optim" and optimizer == "adam",
+        "momentum": optimised and optimizer == "momentum",
+        "adam": optimised and optimizer == "adam",
     }
     with st.expander("Optimizer parameters", expanded=uses["momentum"] or uses["adam"]):
         st.slider(
@@ -131,10 +164,10 @@ def _loss_settings() -> str:
     reduction = st.radio("Loss reduction", ["sum", "mean"], horizontal=True, key="fit_reduction")
     points = st.session_state.get("fit_points", 2000)
     st.caption(
-        f"'sum' adds up all {points:,} squared errors, so its gradient is {points:,}× that of 'mean': "
-        "that is why the seed pairs 'sum' with lr 1e-6."
+        f"'sum' adds up the errors of all {points:,} points, so its gradient is {points:,}× that of "
+        "'mean': that is why the seed pairs 'sum' with lr 1e-6."
         if reduction == "sum"
-        else "'mean' averages the squared errors: gradients stay the same size whatever the number of points."
+        else "'mean' averages the errors: gradients stay the same size whatever the number of points."
     )
     st.number_input("Steps", min_value=1, max_value=100_000, step=500, key="fit_steps")
     return reduction
@@ -147,8 +180,8 @@ def _data_settings(variant: str) -> bool:
         1,
         7,
         key="fit_degree",
-        disabled=variant == "legendre",
-        help="The Legendre variant is always a cubic." if variant == "legendre" else None,
+        disabled=variant in FIXED_CUBIC,
+        help="This variant's model is always a cubic." if variant in FIXED_CUBIC else None,
     )
     st.selectbox("Target", list(TARGETS), format_func=lambda t: TARGETS[t].label, key="fit_target")
     st.slider("Points", 10, 20_000, step=10, key="fit_points")
@@ -175,12 +208,13 @@ def _config_from_state(variant: str, optimizer: str, reduction: str, typo: bool)
         momentum=float(state.get("fit_momentum", 0.9)),
         beta1=float(state.get("fit_beta1", 0.9)),
         beta2=float(state.get("fit_beta2", 0.999)),
-        degree=3 if variant == "legendre" else int(state["fit_degree"]),
+        degree=3 if variant in FIXED_CUBIC else int(state["fit_degree"]),
         n_points=int(state["fit_points"]),
         target=state["fit_target"],
         interval=(float(state["fit_lo"]), float(state["fit_hi"])),
         noise=float(state["fit_noise"]),
         reduction=reduction,
+        loss=state.get("fit_loss", "mse"),
         seed=int(state["fit_seed"]),
         steps=int(state["fit_steps"]),
         power_typo=bool(typo) and variant == "autograd",
@@ -188,8 +222,23 @@ def _config_from_state(variant: str, optimizer: str, reduction: str, typo: bool)
     )
 
 
+MODULE_NOTE = (
+    "**Subclassing `nn.Module`.** `__init__` runs once, when `Polynomial3()` is called: it "
+    "creates a, b, c and d as `nn.Parameter`, which registers them with the module, so "
+    "`model.parameters()` hands them to the optimizer. `forward` runs on every `model(x)`: it is "
+    "the maths from input to output, and autograd records it for `loss.backward()`. "
+    "`nn.Sequential` is the same idea with `forward` written for you: it calls its layers in turn."
+)
+
+
 def config_notes(config) -> None:
-    """Say out loud when a deliberate mistake is switched on."""
+    """Explain the Polynomial3 variant, and say out loud when a deliberate mistake is on."""
+    if config.variant == "module":
+        from core.parsing import source_of
+        from core.sin_fit import Polynomial3
+
+        st.info(MODULE_NOTE)
+        st.code(source_of(Polynomial3), language="python", wrap_lines=True)
     if config.power_typo:
         st.warning(
             "This is listing 1 exactly as the seed prints it: `c * x * 2 + d * x * 3`. Train it and "

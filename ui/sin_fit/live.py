@@ -1,6 +1,13 @@
-"""The sin(x) fit page's live panel: its tick, progress and metrics, the three live charts."""
+"""The sin(x) fit page's live panel: its tick, progress and metrics, the three live charts.
+
+Everything one redraw shows is drawn from one Snapshot of the trainer (taken under the session's
+training lock), so the progress bar, the metrics, every chart title and every table belong to
+the same step even when a chunk of training lands while the panel is being drawn.
+"""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pandas as pd
@@ -11,51 +18,76 @@ from core.sin_fit import (
     TARGETS,
     Optimum,
     SineFitTrainer,
+    Snapshot,
     coefficient_series,
     fit_curves,
     optimum_per_coefficient,
 )
 from ui.accessibility import chart_table, milestones
-from ui.live_chart import Curve, history_figure, lines_figure, show_figure
+from ui.live_chart import Curve, history_figure, lines_figure, run_style, show_figure
 
 TICK_SECONDS = 0.5  # the live fragment reruns this often while training...
 BUDGET_SECONDS = 0.4  # ...and trains this long each time, so Stop answers within a tick
+TABLES_LATER = (
+    "The numbers of these charts appear as tables below them when the run stops "
+    "(building them on every tick would slow the training down)."
+)
 
 
-def progress_and_metrics(trainer: SineFitTrainer, optimum: Optimum, rate: float | None) -> None:
+def snapshot(trainer: SineFitTrainer) -> Snapshot:
+    """The trainer's state at one moment, taken while no chunk of this session trains it."""
+    lock = st.session_state.setdefault("_training_lock", threading.Lock())
+    got = lock.acquire(timeout=5)  # a chunk takes BUDGET_SECONDS; never hang the page on it
+    try:
+        return trainer.snapshot()
+    finally:
+        if got:
+            lock.release()
+
+
+def progress_and_metrics(snap: Snapshot, optimum: Optimum, rate: float | None) -> None:
     """Progress bar with steps/s, and loss / optimum / gap as metrics."""
-    config = trainer.config
-    done = min(trainer.step / config.steps, 1.0)
+    config = snap.config
+    done = min(snap.step / config.steps, 1.0)
     speed = f" · {rate:,.0f} steps/s" if rate else ""
-    st.progress(done, text=f"step {trainer.step:,} of {config.steps:,}{speed}")
-    loss = trainer.loss
+    st.progress(done, text=f"step {snap.step:,} of {config.steps:,}{speed}")
+    loss = snap.loss
     columns = st.columns(4)
     columns[0].metric("Loss now", "—" if loss is None else f"{loss:.6g}")
     columns[1].metric(
         f"Best possible ({config.reduction})",
         f"{optimum.loss:.6g}",
-        help="The exact least-squares polynomial of this degree on the same points.",
+        help="The exact best polynomial of this degree for this loss on the same points "
+        "(least squares for MSE).",
     )
     columns[2].metric("Gap to the optimum", "—" if loss is None else f"{loss - optimum.loss:.4g}")
-    columns[3].metric("Training time", f"{trainer.seconds:.2f} s")
-    if trainer.divergence:
-        st.error(trainer.divergence)
+    columns[3].metric("Training time", f"{snap.seconds:.2f} s")
+    if snap.divergence:
+        st.error(snap.divergence)
 
 
 def build_figures(
-    trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: float
+    snap: Snapshot | SineFitTrainer,
+    optimum: Optimum,
+    log_y: bool,
+    smoothing: float,
+    run_id: int = 1,
 ) -> dict[str, go.Figure]:
-    """The three live charts: loss curve, fit over the data, the coefficients' trajectories."""
-    config = trainer.config
+    """The three live charts: loss curve, fit over the data, the coefficients' trajectories.
+    The loss curve wears the look (run_style) it will have in the run comparison."""
+    if isinstance(snap, SineFitTrainer):
+        snap = snap.snapshot()
+    config = snap.config
+    color, dash = run_style(run_id)
     loss_chart = history_figure(
-        [Curve("loss", trainer.loss_history)],
+        [Curve("loss", snap.loss_history, color=color, dash=dash)],
         title="Loss per step",
         log_y=log_y,
         smoothing=smoothing,
         hlines=[(optimum.loss, f"optimum {optimum.loss:.4g}")],
     )
-    curves = fit_curves(trainer, optimum)
-    x, y = trainer.data()
+    curves = fit_curves(snap, optimum)
+    x, y = snap.points
     fit_chart = lines_figure(
         curves["x"],
         {
@@ -63,15 +95,15 @@ def build_figures(
             "current fit": curves["fit"],
             "optimum": curves["optimum"],
         },
-        title=f"Fit after {trainer.step:,} steps",
+        title=f"Fit after {snap.step:,} steps",
         x_title="x",
         y_title="y",
         dashed=["optimum"],
         points=(x, y, f"{config.n_points:,} data points"),
     )
     coefficient_chart = lines_figure(
-        trainer.coefficient_trace.steps,
-        coefficient_series(trainer),
+        snap.trace_steps,
+        coefficient_series(snap),
         title="Coefficients (dotted: their optimal values)",
         x_title="step",
         y_title="value",
@@ -81,23 +113,23 @@ def build_figures(
     return {"loss": loss_chart, "fit": fit_chart, "coefficients": coefficient_chart}
 
 
-def chart_frames(trainer: SineFitTrainer, optimum: Optimum) -> dict[str, pd.DataFrame]:
+def chart_frames(snap: Snapshot, optimum: Optimum) -> dict[str, pd.DataFrame]:
     """The numbers of the three charts, a handful of rows each: the loss at milestones, the
     fit at eleven x values, each coefficient now and at the optimum."""
-    history = trainer.loss_history
+    history = snap.loss_history
     steps = milestones(len(history))
     loss = pd.DataFrame({"step": steps, "loss": [float(history[i]) for i in steps]})
-    curves = fit_curves(trainer, optimum, points=11)
+    curves = fit_curves(snap, optimum, points=11)
     fit = pd.DataFrame(
         {
             "x": np.round(curves["x"], 4),
-            TARGETS[trainer.config.target].label: curves["target"],
+            TARGETS[snap.config.target].label: curves["target"],
             "current fit": curves["fit"],
             "optimum": curves["optimum"],
         }
     )
-    series = coefficient_series(trainer)
-    best = optimum_per_coefficient(trainer.config, optimum)
+    series = coefficient_series(snap)
+    best = optimum_per_coefficient(snap.config, optimum)
     coefficients = pd.DataFrame(
         {
             "coefficient": list(series),
@@ -108,33 +140,46 @@ def chart_frames(trainer: SineFitTrainer, optimum: Optimum) -> dict[str, pd.Data
     return {"loss": loss, "fit": fit, "coefficients": coefficients}
 
 
-def charts(trainer: SineFitTrainer, optimum: Optimum, log_y: bool, smoothing: float) -> None:
+def charts(
+    snap: Snapshot,
+    optimum: Optimum,
+    log_y: bool,
+    smoothing: float,
+    run_id: int = 1,
+    tables: bool = True,
+) -> None:
     """Draw the live charts: loss and fit side by side, coefficients below; under each, its
-    numbers as a table (a screen reader's view of the chart)."""
-    figures = build_figures(trainer, optimum, log_y, smoothing)
-    frames = chart_frames(trainer, optimum)
-    loss = "—" if trainer.loss is None else f"{trainer.loss:.4g}"
+    numbers as a table (a screen reader's view of the chart), built only when `tables` (the run
+    is not training: a tick would build three tables nobody opens)."""
+    figures = build_figures(snap, optimum, log_y, smoothing, run_id)
+    frames = chart_frames(snap, optimum) if tables else None
+    loss = "—" if snap.loss is None else f"{snap.loss:.4g}"
     left, right = st.columns(2)
     with left:
         show_figure(
             figures["loss"],
             key="fit_loss_chart",
-            alt=f"Loss per step over {trainer.step:,} steps, now {loss}; "
+            alt=f"Loss per step over {snap.step:,} steps, now {loss}; "
             f"the optimum is {optimum.loss:.4g}. The table below lists it at milestones.",
         )
-        chart_table("Loss at milestones", frames["loss"])
+        if frames is not None:
+            chart_table("Loss at milestones", frames["loss"])
     with right:
         show_figure(
             figures["fit"],
             key="fit_curve_chart",
-            alt=f"The target, the current fit after {trainer.step:,} steps and the optimal "
+            alt=f"The target, the current fit after {snap.step:,} steps and the optimal "
             "polynomial over x, with the data points. The table below lists them at 11 x values.",
         )
-        chart_table("The fit at 11 points", frames["fit"])
+        if frames is not None:
+            chart_table("The fit at 11 points", frames["fit"])
     show_figure(
         figures["coefficients"],
         key="fit_coef_chart",
         alt="Each coefficient's value per step, dotted lines at their optimal values. "
         "The table below lists them now and at the optimum.",
     )
-    chart_table("Coefficients", frames["coefficients"])
+    if frames is not None:
+        chart_table("Coefficients", frames["coefficients"])
+    else:
+        st.caption(TABLES_LATER)
