@@ -20,6 +20,9 @@ BATCH_COLOUR = "#E69F00"  # Okabe-Ito orange, thin and faint behind the epoch li
 MARKERS = {"train": "circle", "validation": "square"}
 PATTERNS = {"train": "", "validation": "/", "test": "."}
 MARGIN = dict(l=10, r=10, t=40, b=10)
+# Legends sit at the figure's bottom (yref "container"), not at a share of the plot's height: on a
+# phone a legend placed at y=-0.25 of the plot crept over the axis titles (as ui/live_chart.py).
+BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0)
 ORANGES = make_colorscale(sequential.Oranges)  # plotly.js itself knows no "Oranges" by name
 
 
@@ -63,7 +66,7 @@ def class_counts(data, classes: list[str]) -> None:
         height=260,
         margin=dict(MARGIN, t=30),
         title=dict(text="Images per class"),
-        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0),
+        legend=BELOW,
     )
     show_chart(
         bars,
@@ -143,7 +146,7 @@ def training_curves(trainer, key: str) -> None:
     layout = dict(
         height=330,
         margin=dict(MARGIN, t=30),
-        legend=dict(orientation="h", y=-0.25),
+        legend=BELOW,
         annotations=titles,
         xaxis=dict(epoch_axis, domain=[0, 0.45]),
         yaxis=dict(anchor="x"),
