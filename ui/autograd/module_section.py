@@ -47,7 +47,7 @@ def _module_widgets() -> tuple[dict, bool]:
     full = True
     if not sized:
         st.caption(
-            "The SIGNS page's CNN, `core.signs.models.SignsCNN`, in training mode (batch norm "
+            "The SIGNS page's CNN, core.signs.models.SignsCNN, in training mode (batch norm "
             "on batch statistics, dropout on), on built-in SIGNS pictures: 3×64×64 "
             "pixels in, 6 classes out."
         )
