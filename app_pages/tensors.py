@@ -66,7 +66,9 @@ st.title("🧊 Tensor inspector")
 st.caption(
     "Build a tensor, transform it step by step, and see exactly what PyTorch does with shapes and memory."
 )
-build, numpy, regression, table, picture = st.tabs(list(TABS.values()), key="tns_tab", on_change="rerun")
+build, numpy, regression, table, picture = st.tabs(
+    list(TABS.values()), key="tns_tab", on_change="rerun"
+)
 with build:
     current = build_tab()
 with numpy:

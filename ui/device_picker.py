@@ -95,4 +95,6 @@ def several_gpus(data_parallel_value: str) -> None:
     )
     for title, code in several_gpus_code(gpus).items():
         st.markdown(f"**{title}**")
-        st.code(code, language="python" if not title.startswith("CUDA") else "bash")
+        st.code(
+            code, language="python" if not title.startswith("CUDA") else "bash", wrap_lines=True
+        )

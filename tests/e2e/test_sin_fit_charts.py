@@ -49,7 +49,7 @@ def test_the_race_lesson_and_no_legend_over_a_title(visit, settle, shot, page, a
     page.wait_for_timeout(1500)  # plotly draws after the script
     found = page.evaluate(OVERLAPS)
     assert found["charts"] >= 4 and found["out"] == []
-    page.get_by_text("Optimizer race: SGD, Adam").scroll_into_view_if_needed()
+    page.get_by_text("🏁 Optimizer race: SGD, Adam").scroll_into_view_if_needed()
     shot(f"sin_fit_race{'_lecture' if lecture else ''}{'_phone' if width < 600 else ''}")
     if not lecture and width > 600:
         axe("sin_fit_race")  # the race, its table and notes meet WCAG 2.1 AA too

@@ -116,9 +116,9 @@ def loader_batch(data, config, data_key: str) -> None:
         state["signs_loader_seed"] = seed + 1
         st.rerun()
     st.markdown("The transforms of tab 2, as a v2 pipeline the Dataset applies to each picture:")
-    st.code(transform_code(config), language="python")
+    st.code(transform_code(config), language="python", wrap_lines=True)
     with st.expander("Show the Dataset and DataLoader code"):
-        st.code(loader_code(config), language="python")
+        st.code(loader_code(config), language="python", wrap_lines=True)
     pipeline_timing(data, config)
 
 

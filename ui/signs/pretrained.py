@@ -63,7 +63,7 @@ def hub_section() -> None:
         "offline, for real: weights you upload (Load weights above, read with "
         "torch.load(weights_only=True)), or the built-in pretrained CNN, then fine-tuning."
     )
-    st.code(HUB_CODE, language="python")
+    st.code(HUB_CODE, language="python", wrap_lines=True)
 
 
 def change_table(changes) -> pd.DataFrame:
@@ -128,6 +128,7 @@ def fine_tune_section(trainer, data, data_key: str) -> None:
                 head=attribute_path(head_name(trainer.model)), classes=len(classes), lr=FINETUNE_LR
             ),
             language="python",
+            wrap_lines=True,
         )
         return
     table = change_table(done.changes)
@@ -145,6 +146,7 @@ def fine_tune_section(trainer, data, data_key: str) -> None:
     st.code(
         FINETUNE_CODE.format(head=attribute_path(done.head), classes=len(classes), lr=FINETUNE_LR),
         language="python",
+        wrap_lines=True,
     )
 
 

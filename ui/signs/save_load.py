@@ -173,7 +173,7 @@ def save_and_load(trainer, config, data, data_key: str) -> None:
             "gradients) and its count of batches seen (num_batches_tracked)."
         )
         st.dataframe(table, hide_index=True, height=min(300, 36 + 35 * len(table)))
-        st.code(save_code(trainer.config), language="python")
+        st.code(save_code(trainer.config), language="python", wrap_lines=True)
     load_weights(config, data, data_key)
 
 

@@ -36,6 +36,7 @@ def _shared_memory() -> None:
         f"c = t.clone()          # clone() copies: new memory\na[{index}] = {new_value + 1}\n"
         f"print(t, c)            # {demo.tensor_after_second_write} {demo.clone_after_second_write}",
         language="python",
+        wrap_lines=True,
     )
     st.table(
         pd.DataFrame(
@@ -70,7 +71,7 @@ def _current_tensor(current: torch.Tensor | None) -> None:
         return
     value, error = numpy_bridge.item_report(current)
     st.markdown("`x.item()`")
-    st.code(value, language="text") if value else st.warning(error)
+    st.code(value, language="text", wrap_lines=True) if value else st.warning(error)
     array, error = numpy_bridge.numpy_report(current)
     st.markdown(f"`x.numpy()` — x is on `{current.device}`")
     if array is not None:
