@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.accessibility import page_css
 from ui.classroom import lecturer_mode, remember_session, restore_session
-from ui.lessons.banner import lesson_banner
+from ui.lesson_banner import lesson_banner
 from ui.sidebar import show_sidebar
 from ui.streamlit_fixes import apply as apply_streamlit_fixes
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.lessons import BY_KEY, LESSONS, PAGE_URLS, next_lesson
-
 LESSONS_PAGE = "app_pages/lessons.py"
 
 
@@ -16,6 +14,10 @@ def lesson_banner(url_path: str) -> None:
     key = st.query_params.get("lesson")
     if not key:
         return
+    # imported here, not at the top: some pages' lessons take their presets from core modules
+    # that import torch, and app.py must not wait for torch on a page without a lesson
+    from ui.lessons import BY_KEY, LESSONS, PAGE_URLS, next_lesson
+
     lesson = BY_KEY.get(key)
     if lesson is None:
         st.warning(
@@ -26,6 +28,10 @@ def lesson_banner(url_path: str) -> None:
         return
     if PAGE_URLS[lesson.page] != url_path:
         return  # the student went on to another page; the lesson stays where it was
+    # A page link to the page already open does not put its query string into the address
+    # bar unless the run writes a parameter: write one, so the URL (and a copied link) names
+    # this lesson and its settings, not the previous lesson's.
+    st.query_params["lesson"] = lesson.key
     number = LESSONS.index(lesson) + 1
     with st.container(border=True, key="lesson_banner"):
         st.markdown(
