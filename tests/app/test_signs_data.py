@@ -113,7 +113,7 @@ def test_the_built_in_hands_have_a_download_in_the_signs_layout(signs_page):
     buttons = [b for b in at.get("download_button") if "SIGNS zip" in b.proto.label]
     assert len(buttons) == 1
     assert buttons[0].proto.label == "Download these hands as a SIGNS zip"
-    assert any("unzip FILE.zip -d data" in c.value for c in at.caption)
+    assert any("unzip FILE.zip -d data" in m.value for m in at.markdown)
 
 
 # ------------------------------------------------------------------------------------ lessons
