@@ -10,19 +10,6 @@ from core.signs import synthetic_signs
 from core.signs.download import dataset_zip
 from tests.app.conftest import APP
 
-SMALL = {"signs_n_train": 120, "signs_n_test": 60}
-
-
-@pytest.fixture
-def signs_page():
-    """The SIGNS page on a small built-in set (120 train / 60 test images)."""
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    for key, value in SMALL.items():
-        at.session_state[key] = value
-    at.switch_page("app_pages/signs.py").run()
-    assert not at.exception
-    return at
-
 
 def texts(elements) -> str:
     return " ".join(e.value for e in elements)
