@@ -169,7 +169,7 @@ SPLIT_PATTERN = re.compile(r"(\d+) train, \d+ validation")
 
 def signs_speed(texts: list[str], seconds: float) -> tuple[float | None, float | None]:
     """The images/s a SIGNS student got: what their finished run's progress line says (training
-    steps only, with the threads their share gave them), and their training images over the
+    steps only, on the cores their share gave them), and their training images over the
     seconds from pressing Train to the finished run (queue, ticks and redraws included)."""
     page = next((m for m in map(SPEED_PATTERN.search, texts) if m), None)
     split = next((m for m in map(SPLIT_PATTERN.search, texts) if m), None)

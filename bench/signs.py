@@ -130,6 +130,7 @@ def measure_plain(images: torch.Tensor, labels: torch.Tensor, config: Classifier
 
 
 def measure_ours(data: TensorData, config: ClassifierConfig) -> float:
+    """Our trainer in this process, on every core (a job alone: core.parallel's default)."""
     trainer = ClassifierTrainer(config, data)
     start = time.perf_counter()
     while trainer.batches_done < BATCHES:
@@ -235,7 +236,7 @@ def in_app_to_epoch(epoch: int, batches_per_epoch: int, batch_size: int) -> dict
         watch = student.click_and_watch(
             "signs_train", batches, lambda: (batches() or 0) >= goal, timeout=600
         )
-        captions = [t for t in client.texts("markdown") if t.startswith("This run trains with")]
+        captions = [t for t in client.texts("markdown") if t.startswith("This run trains on")]
 
         def shown() -> list[str]:
             return [
@@ -253,7 +254,7 @@ def in_app_to_epoch(epoch: int, batches_per_epoch: int, batch_size: int) -> dict
         "images_per_s": (b1 - b0) * batch_size / (t1 - t0) if t1 > t0 else None,
         "test_accuracy": float(accuracy.rstrip("%")) / 100,
         "progress_updates": len(watch.seen),
-        "threads_caption": captions[-1] if captions else None,
+        "cores_caption": captions[-1] if captions else None,
     }
 
 
@@ -275,7 +276,7 @@ def in_app_figures(config: ClassifierConfig, signs) -> dict:
         "epoch_to_95": bare["epoch_to_95"],
         "in_app_images_per_s": round(app["images_per_s"], 1),
         "bare_images_per_s": round(bare["images_per_s"], 1),
-        "in_app_threads": app["threads_caption"],
+        "in_app_cores": app["cores_caption"],
     }
 
 

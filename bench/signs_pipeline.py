@@ -3,15 +3,15 @@
 The page trains through a Dataset + DataLoader with torchvision v2 transforms per picture (as the
 course does); the older way slices batches out of preloaded tensors and augments each batch at
 once. Both are ClassifierTrainer (pipeline="loader" / "tensors"), driven in the page's
-time-budget ticks, on the default built-in set, with the thread share a run gets on this server
-(TrainingSlots.threads_per_run, as ui/classroom.job_threads sets it) and holding a training slot
-of the same queue, alternated round by round. Measured for the default augmentation (flip only)
+time-budget ticks, on the default built-in set, holding a training slot of the page's queue and
+on the cores it grants (TrainingSlots.cores_for, as ui/classroom.job_cores sets them: all of
+them to a job alone), alternated round by round. Measured for the default augmentation (flip only)
 and for flip + rotation 15° + colour jitter 0.2.
 
 Last line: ratio = loader / tensors images per second with the default settings (goal >= 0.95:
 the DataLoader does not slow the page's default run), ratio_augmented the same with rotation and
 jitter, input_ratio_augmented = the input preparation alone (core.signs.loader.time_pipelines),
-and the threads used.
+and the cores used.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import torch
 from bench.report import emit
 from core.classifier import ClassifierConfig, ClassifierTrainer, TensorData, tensor_data
 from core.devices import CPU_THREADS, use_threads
+from core.parallel import using_cores
 from core.serving.scheduling import TrainingSlots, default_capacity
 from core.signs.loader import time_pipelines
 from core.signs_data import synthetic_signs
@@ -62,13 +63,14 @@ def compare(data: TensorData, config: ClassifierConfig, label: str) -> dict:
 def main() -> None:
     slots = TrainingSlots(capacity=default_capacity())
     assert slots.request("bench") == 0  # the one job in this queue
-    threads = use_threads(slots.threads_per_run(CPU_THREADS))
+    use_threads(1)  # as the page's script thread: the trainer's pieces run on the pool
+    cores = slots.cores_for("bench", CPU_THREADS)
     config = ClassifierConfig(val_fraction=0.0)
     augmented = replace(config, rotation=15.0, color_jitter=0.2)
     emit(
         {
             "benchmark": "signs_pipeline",
-            "threads": threads,
+            "cores": cores,
             "cpu_threads": CPU_THREADS,
             "load_average": os.getloadavg()[0],
             "model": config.model,
@@ -76,11 +78,12 @@ def main() -> None:
         }
     )
     data = tensor_data(synthetic_signs(), val_fraction=0.0)  # the 1080 default training images
-    default = compare(data, config, "default_round")
-    with_rotation = compare(data, augmented, "augmented_round")
-    inputs = [
-        time_pipelines(data.train_images, data.train_labels, augmented) for _ in range(ROUNDS)
-    ]
+    with using_cores(cores):
+        default = compare(data, config, "default_round")
+        with_rotation = compare(data, augmented, "augmented_round")
+        inputs = [
+            time_pipelines(data.train_images, data.train_labels, augmented) for _ in range(ROUNDS)
+        ]
     input_ratio = statistics.median(t.ratio for t in inputs)
     slots.release("bench")
     emit(
@@ -92,7 +95,7 @@ def main() -> None:
             "images_per_s_augmented": with_rotation["images_per_s"],
             "input_ratio_augmented": round(input_ratio, 3),
             "input_images": inputs[0].images,
-            "threads": threads,
+            "cores": cores,
             "torch_threads": torch.get_num_threads(),
             "goal": "ratio >= 0.95 (the default run is not slowed by the DataLoader)",
             "load_average": os.getloadavg()[0],

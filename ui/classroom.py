@@ -58,8 +58,8 @@ LECTURE_CHART_SCALE = 1.4  # chart heights and chart text in lecturer mode
 
 @st.cache_resource(show_spinner=False)
 def training_slots() -> TrainingSlots:
-    """One queue per server process. Each job's share of torch's threads is set per chunk
-    (`job_threads`), so a student alone gets them all."""
+    """One queue per server process. Each job's share of the cores is set per chunk
+    (`job_cores`), so a student alone gets them all."""
     return TrainingSlots(capacity=default_capacity())
 
 
@@ -103,47 +103,88 @@ def training_turn() -> bool:
 
 
 def exclusive_chunk(step: Callable[[], T]) -> T | None:
-    """Run one chunk of this session's training, with its share of the threads (`job_threads`),
-    unless another thread of the same session is already stepping it (a rerun can overlap a
-    fragment tick); then skip it and return None."""
+    """Run one chunk of this session's training on its share of the cores (`job_cores`), unless
+    another thread of the same session is already stepping it (a rerun can overlap a fragment
+    tick); then skip it and return None."""
+    from core.parallel import using_cores
+
     lock = st.session_state.setdefault("_training_lock", threading.Lock())
     if not lock.acquire(blocking=False):
         return None
     try:
-        job_threads()
-        return step()
+        with using_cores(job_cores()):
+            return step()
     finally:
         lock.release()
 
 
-def job_threads() -> int:
-    """Give this session's training its share of the server's CPU threads, on the script thread
-    that is about to train (the count is kept per thread): the same share for every run, see
-    `TrainingSlots.threads_per_run`. Kept in st.session_state["_threads"] as (threads, runs
-    training now, runs that may train at once) for `threads_sentence`."""
+def job_cores() -> int:
+    """This session's share of the server's cores for the chunk it is about to train: all of
+    them when it trains alone, an equal share beside others (`TrainingSlots.cores_for`). What
+    runs on the script thread itself (the sin fit, fine-tuning, an optimizer step) keeps one
+    torch thread, and the SIGNS trainer spreads its fixed pieces of each batch over the share
+    (core.parallel): a run's numbers never depend on the share. Kept in
+    st.session_state["_cores"] as (cores, runs training now, runs that may train at once) for
+    `cores_sentence`."""
     from core.devices import CPU_THREADS, use_threads
 
+    use_threads(1)
     slots = training_slots()
-    threads = use_threads(slots.threads_per_run(CPU_THREADS))
-    st.session_state["_threads"] = (threads, max(1, slots.status()[0]), slots.capacity)
-    return threads
+    cores = slots.cores_for(session_id(), CPU_THREADS)
+    st.session_state["_cores"] = (cores, max(1, slots.status()[0]), slots.capacity)
+    return cores
 
 
-def threads_sentence() -> str:
-    """How many threads this session's run has, and why (after its first chunk)."""
+def cores_sentence() -> str:
+    """How many cores this session's run has, and why (after its first chunk)."""
     from core.devices import CPU_THREADS
 
-    if "_threads" not in st.session_state:
+    if "_cores" not in st.session_state:
         return ""
-    threads, running, capacity = st.session_state["_threads"]
-    share = "all" if threads >= CPU_THREADS else f"{threads} of the"
+    cores, running, capacity = st.session_state["_cores"]
+    share = "all of the" if cores >= CPU_THREADS else f"{cores} of the"
     others = "it is the only run training now" if running == 1 else f"{running} runs train now"
     return (
-        f"This run trains with {share} server's {CPU_THREADS} CPU thread{'s' * (CPU_THREADS != 1)} "
-        f"({others}; up to {capacity} may train at once). Every run gets the same share whoever "
-        "else trains: with another number of threads PyTorch adds a batch up in another order, "
-        "and the same seed must give the same run, bit for bit."
+        f"This run trains on {share} server's {CPU_THREADS} CPU core{'s' * (CPU_THREADS != 1)} "
+        f"({others}; up to {capacity} may train at once, sharing the cores). Each batch is cut "
+        "into the same pieces however many cores a run gets, each piece computed on one core "
+        "and the pieces' gradients added up in order, so the same seed gives the same run, bit "
+        "for bit, alone or beside others."
     )
+
+
+ONE_OFF_WAIT_SECONDS = 60.0  # how long a one-off job (fine-tuning) waits for a training slot
+
+
+def one_off_in_turn(step: Callable[[], T]) -> tuple[bool, T | None]:
+    """A one-off training job (a button, not a live run: fine-tuning) through the same queue as
+    every run: wait for a slot while a box says the place in line, train on the slot's share of
+    the cores (`exclusive_chunk`), then hand the slot back — unless this session already held it
+    for a run of its own. Returns (had a turn, the step's result or None when another thread of
+    the session was stepping)."""
+    import time
+
+    slots, who = training_slots(), session_id()
+    held = slots.holds(who)
+    deadline = time.monotonic() + ONE_OFF_WAIT_SECONDS
+    place, box = slots.request(who), st.empty()
+    while place > 0:
+        if time.monotonic() > deadline:
+            slots.release(who)
+            box.empty()
+            return False, None
+        box.info(
+            f"The server is busy: you are number {place} in the queue for training. This starts "
+            "by itself when a slot frees."
+        )
+        time.sleep(QUEUED_TICK_SECONDS)
+        place = slots.request(who)
+    box.empty()
+    try:
+        return True, exclusive_chunk(step)
+    finally:
+        if not held:
+            slots.release(who)
 
 
 def end_training_turn() -> None:

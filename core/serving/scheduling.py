@@ -91,13 +91,23 @@ class TrainingSlots:
             self._waiting.pop(who, None)
             self._promote(self.clock())
 
-    def threads_per_run(self, total: int) -> int:
-        """Every run's torch threads: the smallest of the equal shares of `total` among a full
-        house of `capacity` runs, whoever else trains now. Fixed on purpose: a different thread
-        count sums a batch in a different order, and one seed must give one run bit for bit
-        (issue: same seed, same run), so a run alone does not take more threads than it would
-        have beside others; the queue still never oversubscribes the machine."""
-        return thread_shares(total, self.capacity)[-1]
+    def holds(self, who: str) -> bool:
+        """Whether `who` holds a slot now."""
+        with self._lock:
+            return who in self._holders
+
+    def cores_for(self, who: str, total: int) -> int:
+        """The cores `who`'s job may use now: its share of `total` among the jobs holding a slot
+        (`thread_shares`, in the order they got it), so a job alone gets all `total` and several
+        split them without oversubscribing the machine; 1 for a job that holds no slot. A job's
+        results do not depend on it: core.parallel runs the same fixed pieces on any number of
+        cores."""
+        with self._lock:
+            self._forget_stale(self.clock())
+            holders = list(self._holders)
+            if who not in holders:
+                return 1
+            return thread_shares(total, len(holders))[holders.index(who)]
 
     def status(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""

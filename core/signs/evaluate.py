@@ -10,9 +10,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.evaluation import evaluating
+from core.parallel import run_pieces
 from core.signs.models import use_generator
 
-EVAL_BATCH = 256  # validation/test batches: no gradients are kept, so larger is fine
+EVAL_BATCH = 64  # validation/test pieces: each runs on one core, several at once
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,25 @@ def evaluate(
 ) -> Evaluation:
     """Loss, accuracy, per-class accuracy, confusion matrix and softmax for every image.
 
-    Runs in `model.eval()` under `torch.no_grad()` in batches of EVAL_BATCH; the model's mode is
+    Runs in `model.eval()` under `torch.no_grad()` in pieces of EVAL_BATCH (on the CPU, on the
+    job's cores: core.parallel); the model's mode is
     restored afterwards. The number of classes is the model's output width unless given.
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    logits_parts = []
-    with evaluating(model):
-        for start in range(0, len(labels), EVAL_BATCH):
-            batch = images[start : start + EVAL_BATCH].to(device)
-            logits_parts.append(model(batch).float().cpu())
+
+    def part(start: int):
+        def run() -> torch.Tensor:
+            with torch.no_grad():  # grad mode is per thread: a piece's worker needs its own
+                return model(images[start : start + EVAL_BATCH].to(device)).float().cpu()
+
+        return run
+
+    parts = [part(start) for start in range(0, len(labels), EVAL_BATCH)]
+    with evaluating(model):  # read-only in eval mode: the CPU's pieces can share the model
+        if device.type == "cpu":  # fixed pieces on the job's cores (core.parallel)
+            logits_parts = run_pieces(parts)
+        else:
+            logits_parts = [run() for run in parts]
     labels = labels.cpu().long()
     if num_classes is None:
         num_classes = logits_parts[0].shape[1] if logits_parts else 6

@@ -3,9 +3,8 @@ built-in hands, from a fixed seed, so that a lesson can start from a trained mod
 
 `python -m core.signs.pretrained` rebuilds the file beside this module
 (core/signs/pretrained_small_cnn.pt, about 300 KB) and prints its test accuracy; the same torch
-build on the same kind of CPU writes the same tensors (tests/unit/test_pretrained.py checks it).
-It trains with one CPU thread: with another number of threads PyTorch sums a batch in another
-order, and the last bits of the weights differ.
+build on the same kind of CPU writes the same tensors on any number of cores (the trainer's
+fixed pieces, core.parallel; tests/unit/test_signs_checkpoint.py checks it).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.devices import use_threads
 from core.signs.checkpoint import save_checkpoint
 from core.signs.config import ClassifierConfig
 from core.signs.data import TensorData, tensor_data
@@ -38,19 +36,15 @@ def pretrained_data() -> TensorData:
 
 
 def train_pretrained(data: TensorData | None = None) -> ClassifierTrainer:
-    """Train the pretrained model from its fixed seed, with one CPU thread (see the module)."""
+    """Train the pretrained model from its fixed seed (the same bits on any number of cores)."""
     data = data if data is not None else pretrained_data()
     trainer = ClassifierTrainer(PRETRAINED_CONFIG, data)
-    before = use_threads(1)
-    try:
-        trainer.run(trainer.total_batches)
-    finally:
-        use_threads(before)
+    trainer.run(trainer.total_batches)
     return trainer
 
 
 def build_pretrained(data: TensorData | None = None) -> bytes:
-    """The pretrained checkpoint's bytes, trained afresh (tens of seconds on one core)."""
+    """The pretrained checkpoint's bytes, trained afresh (some seconds)."""
     data = data if data is not None else pretrained_data()
     trainer = train_pretrained(data)
     return save_checkpoint(trainer.model, trainer.config, data.classes, PRETRAINED_TRAINED_ON)

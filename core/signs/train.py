@@ -11,6 +11,7 @@ images on the device, indices shuffled each epoch, batches sliced out and augmen
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, replace
@@ -19,11 +20,20 @@ import torch
 from torch import nn
 
 from core.optimizers import build_optimizer
+from core.parallel import piece_sizes, run_pieces
 from core.signs.augment import augment_batch
 from core.signs.config import OPTIMIZERS, ClassifierConfig, ClassifierError, validate_config
 from core.signs.data import TensorData
 from core.signs.evaluate import evaluate
-from core.signs.models import DROPOUT_MODELS, MODEL_INFO, ModelError, build_model, has_batch_norm
+from core.signs.models import (
+    DROPOUT_MODELS,
+    MODEL_INFO,
+    Dropout,
+    ModelError,
+    build_model,
+    has_batch_norm,
+    use_generator,
+)
 from core.signs.runtime import explain_runtime_error, training_device
 
 
@@ -120,6 +130,7 @@ class ClassifierTrainer:
         self.loader = train_loader(  # shuffling and augmentation draw from self.generator
             self.train_images, self.train_labels, self.config, self.generator, self.needs_pairs
         )
+        self._copies: list[tuple[list, nn.Module]] = []  # model copies for the batch's pieces
         self._batches = None  # the loader's iterator over the current epoch
         self._order: torch.Tensor | None = None  # the tensors pipeline's shuffled indices
         self._position = 0  # images (tensors) or batches (loader) of this epoch done
@@ -205,6 +216,8 @@ class ClassifierTrainer:
             if isinstance(error, ClassifierError):
                 raise
             raise explain_runtime_error(error, self.config) from None
+        if self.done:
+            self._copies.clear()  # a finished run gives its pieces' model copies back (Resume remakes them)
         return StepReport(count, new_epochs, self.done)
 
     def _epoch_over(self) -> bool:
@@ -236,15 +249,19 @@ class ClassifierTrainer:
     def _train_batch(self) -> None:
         tick = time.perf_counter()  # from reading the batch to the step's end
         images, labels = self._next_batch()  # (B, 3, 64, 64), (B,)
-        logits = self.net(images)  # (B, 6)
-        loss = self.loss_fn(logits, labels)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
+        if self.device.type == "cpu":
+            loss, correct = self._step_in_pieces(images, labels)
+        else:  # a GPU (or DataParallel over several) computes the batch as a whole
+            logits = self.net(images)  # (B, 6)
+            loss = self.loss_fn(logits, labels)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            correct = (logits.argmax(1) == labels).sum()
         if self.scheduler is not None and self.batches_done + 1 < self._schedule_end:
             self.scheduler.step()
         loss_value = loss.item()  # .item() waits for the device, so the timing below is honest
-        correct = (logits.argmax(1) == labels).sum().item()
+        correct = correct.item()
         elapsed = time.perf_counter() - tick
         if not math.isfinite(loss_value):
             raise ClassifierError(
@@ -259,6 +276,76 @@ class ClassifierTrainer:
         self._epoch_loss += loss_value * len(labels)
         self._epoch_correct += correct
         self._epoch_images += len(labels)
+
+    def _step_in_pieces(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on the CPU, the batch split by core.parallel.piece_sizes: each
+        piece's forward and backward runs single-threaded on its own copy of the model (as many
+        at once as the job has cores), the gradients are added up in the pieces' order into the
+        model's, and batch norm's running statistics averaged over the pieces. Returns (mean loss,
+        correct predictions). Same bits on any number of cores: see core.parallel."""
+        sizes = piece_sizes(len(labels))
+        replicas = self._replicas(len(sizes))
+        parts = list(zip(images.split(sizes), labels.split(sizes), replicas, strict=True))
+        total = len(labels)
+
+        def piece(x: torch.Tensor, y: torch.Tensor, model: nn.Module):
+            def work() -> tuple[torch.Tensor, torch.Tensor]:
+                for parameter in model.parameters():
+                    parameter.grad = None
+                logits = model(x)  # (b, classes)
+                # this piece's share of the batch's mean loss, so the summed gradients are the mean's
+                loss = self.loss_fn(logits, y) * (len(y) / total)
+                loss.backward()
+                return loss.detach(), (logits.argmax(1) == y).sum()
+
+            return work
+
+        results = run_pieces([piece(*part) for part in parts])
+        with torch.no_grad():
+            params = [list(model.parameters()) for model in replicas]
+            for others in params[1:]:  # in the pieces' order: the same sum every time
+                for mine, theirs in zip(params[0], others, strict=True):
+                    if theirs.grad is not None:
+                        mine.grad.add_(theirs.grad)
+            for name, buffer in self.model.named_buffers():
+                if buffer.is_floating_point() and len(replicas) > 1:  # running mean and variance
+                    for other in replicas[1:]:
+                        buffer.add_(other.get_buffer(name))
+                    buffer.div_(len(replicas))
+        self.optimizer.step()
+        loss = results[0][0]
+        correct = results[0][1]
+        for piece_loss, piece_correct in results[1:]:
+            loss = loss + piece_loss
+            correct = correct + piece_correct
+        return loss, correct
+
+    def _replicas(self, count: int) -> list[nn.Module]:
+        """The model and `count - 1` copies of it for the other pieces, each copy set to the
+        model's weights, statistics and mode now. A copy's dropout draws from a generator of its
+        own, seeded from the run's seed and its place, so pieces never share a generator."""
+        copies = self._copies
+        signature = [tuple(p.shape) for p in self.model.parameters()]
+        if copies and copies[0][0] != signature:  # the model changed (a new head): copy anew
+            copies.clear()
+        while len(copies) < count - 1:
+            place = len(copies) + 1
+            # a generator cannot be deep-copied: give the copy none, then its own
+            memo = {id(m.generator): None for m in self.model.modules() if isinstance(m, Dropout)}
+            twin = copy.deepcopy(self.model, memo)
+            use_generator(twin, torch.Generator().manual_seed(self.config.seed * 1000 + place))
+            copies.append((signature, twin))
+        replicas = [self.model] + [twin for _, twin in copies[: count - 1]]
+        with torch.no_grad():
+            for twin in replicas[1:]:
+                for mine, theirs in zip(twin.parameters(), self.model.parameters(), strict=True):
+                    mine.copy_(theirs)
+                for mine, theirs in zip(twin.buffers(), self.model.buffers(), strict=True):
+                    mine.copy_(theirs)
+                twin.train(self.model.training)
+        return replicas
 
     def _finish_epoch(self) -> EpochRecord:
         val_loss = val_accuracy = None

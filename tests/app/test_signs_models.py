@@ -217,3 +217,31 @@ def test_the_downloaded_weights_load_back_and_keep_what_they_were_trained_on():
     for key, tensor in trainer.model.state_dict().items():
         assert torch.equal(loaded.model.state_dict()[key], tensor)
     assert "the data this model was trained on" in texts(at)
+
+
+def test_fine_tuning_takes_its_turn_in_the_training_queue(monkeypatch):
+    """A full server: the button waits its turn, says so, and gives up with a sentence; with a
+    free slot it fine-tunes and hands the slot back."""
+    import ui.classroom
+    from ui.classroom import training_slots
+
+    at = open_signs(lesson("pretrained-finetune").query)
+    slots = training_slots()
+    others = [f"another-student-{i}" for i in range(slots.capacity)]
+    monkeypatch.setattr(ui.classroom, "ONE_OFF_WAIT_SECONDS", 0.1)
+    try:
+        for who in others:
+            assert slots.request(who) == 0
+        at.select_slider(key="signs_ft_batches").set_value(10).run()
+        at.button(key="signs_finetune").click().run()
+        assert not at.exception
+        assert any("stayed busy" in w.value for w in at.warning)
+        assert not any("changed by training" in df.value.columns for df in at.dataframe)
+        assert slots.status() == (slots.capacity, 0)  # it left the line it waited in
+    finally:
+        for who in others:
+            slots.release(who)
+    at.button(key="signs_finetune").click().run()
+    assert not at.exception and not at.warning
+    assert any("changed by training" in df.value.columns for df in at.dataframe)
+    assert slots.status() == (0, 0)  # its turn was handed back

@@ -80,7 +80,9 @@ def test_keyboard_only_signs_train_and_stop_keep_the_focus(visit, settle, page):
     """On the SIGNS Train tab, Space on Train starts a run and Space on Stop ends it; the focus
     stays on each button (neither turns disabled under it)."""
     page.set_default_timeout(60_000)
-    visit("signs?signs_tab=3+%C2%B7+Train&signs_model=mlp&signs_n_train=120&signs_n_test=60&signs_epochs=20")
+    visit(
+        "signs?signs_tab=3+%C2%B7+Train&signs_model=mlp&signs_n_train=120&signs_n_test=60&signs_epochs=20"
+    )
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=240_000)
     settle()
     tab_to(page, lambda text: text == "Train", limit=120)

@@ -1,9 +1,11 @@
-"""Same seed, same run — even while other students train in the same process.
+"""Same seed, same run — even while other students train in the same process, and whether a
+run has every core to itself or one core beside others.
 
 Every session's thread shares torch's global generator. These tests train the SIGNS classifier
 and the sin fit in several threads at once and check that a run depends on its seed only: bit
 for bit the losses and final weights of the same run done alone, torch's global generator left
-as it was, and nothing changed by someone else seeding it meanwhile. They use only the public
+as it was, and nothing changed by someone else seeding it meanwhile. The run alone trains on
+every core, the students side by side on one core each, as the training queue shares them. They use only the public
 entry points (core.classifier, core.sin_fit, core.signs_data).
 """
 
@@ -18,14 +20,16 @@ import pytest
 import torch
 
 from core.classifier import ClassifierConfig, ClassifierTrainer, compare_modes, tensor_data
-from core.devices import use_threads
+from core.devices import CPU_THREADS, use_threads
+from core.parallel import using_cores
 from core.signs_data import synthetic_signs
 from core.sin_fit import SineFitConfig, SineFitTrainer
 
 # The course CNN (batch norm, dropout) and the MLP (two dropouts), with the default flip and a
-# rotation, so that initialisation, shuffling, augmentation and dropout all draw numbers.
+# rotation, so that initialisation, shuffling, augmentation and dropout all draw numbers; the
+# CNN's batches of 32 are cut into two pieces (core.parallel), the MLP's 16 are one.
 SIGNS_CONFIGS = (
-    ClassifierConfig(model="signs_cnn", epochs=1, batch_size=16, rotation=10.0),
+    ClassifierConfig(model="signs_cnn", epochs=1, batch_size=32, rotation=10.0),
     ClassifierConfig(model="mlp", epochs=2, batch_size=16, lr=1e-3, lr_schedule="constant"),
 )
 # autograd: torch.randn coefficients; nn and optim: nn.Linear's default initialisation
@@ -34,8 +38,6 @@ SIN_CONFIGS = (
     SineFitConfig(variant="nn", steps=120, noise=0.1),
     SineFitConfig(variant="optim", optimizer="adam", lr=1e-3, steps=120),
 )
-
-RUN_THREADS = 1  # what TrainingSlots.threads_per_run gives each run on a 2-core box
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,8 @@ def data():
 
 @pytest.fixture(scope="module")
 def alone(data):
-    """Seed 7's run with nothing else training."""
-    return student(7, data)
+    """Seed 7's run with nothing else training, on every core."""
+    return student(7, data, cores=CPU_THREADS)
 
 
 @contextmanager
@@ -61,14 +63,16 @@ def switching_often():
         sys.setswitchinterval(interval)
 
 
-def student(seed: int, data, start: threading.Barrier | None = None) -> dict:
+def student(seed: int, data, start: threading.Barrier | None = None, cores: int = 1) -> dict:
     """What one student's session does: build every trainer, then train them turn by turn
     (the page's ticks), and report every loss and the final weights. Like the page's script
-    thread, it trains with the one thread count every run gets (ui/classroom.job_threads)."""
+    thread (ui/classroom.job_cores), it keeps one torch thread and grants its SIGNS trainers
+    `cores` for their pieces."""
     previous = torch.get_num_threads()
-    use_threads(RUN_THREADS)
+    use_threads(1)
     try:
-        return _train(seed, data, start)
+        with using_cores(cores):
+            return _train(seed, data, start)
     finally:
         use_threads(previous)
 
@@ -142,7 +146,7 @@ def test_training_leaves_torchs_global_generator_as_it_was(data):
 
 def test_someone_seeding_the_global_generator_in_between_changes_nothing(data, alone):
     previous = torch.get_num_threads()
-    use_threads(RUN_THREADS)
+    use_threads(1)  # as the page's script thread
     try:
         signs = [ClassifierTrainer(replace(c, seed=7), data) for c in SIGNS_CONFIGS]
         for trainer in signs:

@@ -80,29 +80,34 @@ def test_thread_shares_use_every_thread_once():
     assert thread_shares(2, 5) == [1] * 5  # more jobs than threads (PLAYGROUND_MAX_JOBS): one each
 
 
-def test_every_run_gets_the_same_share_whoever_else_trains():
+def test_a_job_alone_gets_every_core_and_jobs_side_by_side_share_them():
     slots, clock = make(capacity=2)
-    assert slots.threads_per_run(2) == 1  # before its first request
+    assert slots.cores_for("a", 2) == 1  # no slot yet: it trains nothing
     slots.request("a")
-    assert slots.threads_per_run(2) == 1  # alone: the same share as beside another
+    assert slots.cores_for("a", 2) == 2  # alone: all of them
     slots.request("b")
     slots.request("c")  # queued: capacity 2 keeps the machine from being oversubscribed
     assert slots.status() == (2, 1)
-    assert slots.threads_per_run(2) * slots.capacity <= 2
+    assert [slots.cores_for(w, 2) for w in "abc"] == [1, 1, 1]
     slots.release("a")
-    assert slots.request("c") == 0 and slots.threads_per_run(2) == 1
+    assert slots.request("c") == 0
+    assert slots.cores_for("b", 2) + slots.cores_for("c", 2) == 2
     clock.now = 30  # b and c went away without releasing: forgotten
-    assert slots.status() == (0, 0)
+    slots.request("d")
+    assert slots.status() == (1, 0) and slots.cores_for("d", 2) == 2
 
 
-def test_shares_of_many_threads_are_the_smallest_equal_share():
+def test_shares_of_many_cores_follow_thread_shares_in_the_order_jobs_got_a_slot():
     slots, _ = make(capacity=3)
     for who in "abc":
         slots.request(who)
-    assert thread_shares(16, 3) == [6, 5, 5]
-    assert slots.threads_per_run(16) == 5
-    assert TrainingSlots(capacity=1).threads_per_run(16) == 16
-    assert TrainingSlots(capacity=4).threads_per_run(2) == 1  # more runs than threads: one each
+    assert [slots.cores_for(w, 16) for w in "abc"] == thread_shares(16, 3) == [6, 5, 5]
+    slots.release("a")
+    assert [slots.cores_for(w, 16) for w in "bc"] == [8, 8]
+    many, _ = make(capacity=4)
+    for who in "abcd":
+        many.request(who)
+    assert [many.cores_for(w, 2) for w in "abcd"] == [1] * 4  # more jobs than cores: one each
 
 
 def test_many_threads_never_exceed_capacity():

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.signs.checkpoint import Checkpoint, trainer_for
 from core.signs.finetune import FINETUNE_LR, fine_tune, head_name
-from ui.classroom import exclusive_chunk
+from ui.classroom import one_off_in_turn
 from ui.signs.settings import open_from_link
 
 
@@ -101,13 +101,16 @@ def fine_tune_section(trainer, data, data_key: str) -> None:
     )
     if c2.button("Freeze and train a new head", key="signs_finetune", type="primary"):
         try:
-            done = exclusive_chunk(
+            turn, done = one_off_in_turn(
                 lambda: fine_tune(
                     trainer.model, data, batches=int(batches), seed=trainer.config.seed
                 )
             )
         except ValueError as error:
             st.error(str(error))
+            return
+        if not turn:
+            st.warning("The server stayed busy for a minute: press the button again soon.")
             return
         if done is None:
             st.warning("Another run of this page is training: try again in a moment.")

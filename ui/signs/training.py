@@ -7,10 +7,10 @@ import streamlit as st
 
 from core.signs import MODEL_INFO, ClassifierError, ClassifierTrainer
 from ui.classroom import (
+    cores_sentence,
     end_training_turn,
     exclusive_chunk,
     live_tick,
-    threads_sentence,
     training_turn,
 )
 from ui.signs.charts import training_curves
@@ -54,8 +54,8 @@ def record_speed(runs: list[dict], trainer) -> None:
         "images/s": round(trainer.images_per_second, 1),
         "images": trainer.images_seen,
     }
-    if trainer.config.device == "cpu" and "_threads" in st.session_state:
-        row["threads"] = st.session_state["_threads"][0]  # its share when it last trained
+    if trainer.config.device == "cpu" and "_cores" in st.session_state:
+        row["cores"] = st.session_state["_cores"][0]  # its share when it last trained
     runs[:] = [r for r in runs if r.get("run") != id(trainer)] + [{**row, "run": id(trainer)}]
     if len(runs) > 12:
         del runs[0]
@@ -133,7 +133,7 @@ def training_panel(config, data, data_key: str, pipeline: str = "loader") -> Non
             st.rerun()
     st.progress(trainer.progress, text=progress_line(trainer))
     if running and not queued and trainer.config.device == "cpu":
-        st.caption(threads_sentence())
+        st.caption(cores_sentence())
     if not queued:  # nothing moves while waiting in the queue: spare the server the charts
         training_curves(trainer, key=f"signs_curves_{trainer.batches_done}_{running}")
         throughput_table(state["signs_runs"])

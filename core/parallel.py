@@ -1,0 +1,112 @@
+"""Work split into fixed pieces, run on as many cores as a job has: same bits on 1 core or 8.
+
+PyTorch's own CPU parallelism splits an operation among its threads, and with another thread
+count a sum is added up in another order: the same seed gives another run (measured: the SIGNS
+CNN's weights differ by up to 0.02 after two epochs on 1 and on 2 threads). So a job here never
+changes torch's thread count: every piece of work runs single-threaded on a worker thread of one
+process-wide pool (torch releases the GIL inside its operations, so the workers use the cores
+at once), and the pieces are fixed by the data, never by how many cores are free. A job with one
+core runs its pieces one after the other; a job alone on a 2-core server runs two at a time;
+the results are combined in the pieces' order either way, so they are the same bits.
+
+How many cores a job may use is set around its work with `using_cores(n)` (the training queue's
+share, see core.serving.TrainingSlots.cores_for); code that sets nothing, such as a script or
+a benchmark alone in its process, gets every core torch found (CPU_THREADS).
+
+Pure Python and torch (no streamlit).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
+
+import torch
+
+from core.devices import CPU_THREADS
+
+T = TypeVar("T")
+
+_here = threading.local()  # .cores: the cores granted to the job running on this thread
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+# Workers enough for every job of a full queue to use its share at once (the queue never grants
+# more cores in all than CPU_THREADS, but PLAYGROUND_MAX_JOBS may allow more jobs than cores).
+POOL_WORKERS = max(8, 2 * CPU_THREADS)
+_PREFIX = "torch-piece"
+
+
+def _one_thread() -> None:
+    torch.set_num_threads(1)  # kept per worker thread (OpenMP's per-thread count)
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                POOL_WORKERS, thread_name_prefix=_PREFIX, initializer=_one_thread
+            )
+        return _pool
+
+
+def cores() -> int:
+    """The cores the job on this thread may use now: its `using_cores` grant, else all of
+    torch's threads (a script or benchmark alone)."""
+    return max(1, getattr(_here, "cores", CPU_THREADS))
+
+
+@contextmanager
+def using_cores(count: int) -> Iterator[int]:
+    """Within the block, work started on this thread runs on at most `count` cores."""
+    before = getattr(_here, "cores", None)
+    _here.cores = max(1, int(count))
+    try:
+        yield _here.cores
+    finally:
+        if before is None:
+            del _here.cores
+        else:
+            _here.cores = before
+
+
+def run_pieces(pieces: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """Run every piece single-threaded on the pool, at most `workers` (default: `cores()`) at
+    once, and return their results in the pieces' order. Runner r takes pieces r, r + w, ...
+    in turn, so a job never holds more workers than it was granted. An exception in a piece is
+    raised here, after every runner has stopped (nothing keeps using the job's tensors)."""
+    if not pieces:
+        return []
+    if threading.current_thread().name.startswith(_PREFIX):  # a piece splitting itself further
+        return [piece() for piece in pieces]
+    width = max(1, min(len(pieces), workers if workers is not None else cores()))
+    results: list = [None] * len(pieces)
+
+    def runner(first: int) -> None:
+        for index in range(first, len(pieces), width):
+            results[index] = pieces[index]()
+
+    futures = [_workers().submit(runner, first) for first in range(width)]
+    errors = [future.exception() for future in futures]  # waits for all of them
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
+# Training batches are split into pieces of at least PIECE_IMAGES images, at most MAX_PIECES:
+# a fixed rule of the batch size alone (never of the free cores), so one seed gives one run.
+# Batch norm then normalises over each piece, as torch's DataParallel does over each GPU's part
+# of a batch ("ghost batches"); 16 images still give it a steady mean and variance.
+# Each piece trains on a copy of the model, so MAX_PIECES also bounds a session's model copies.
+PIECE_IMAGES = 16
+MAX_PIECES = 4
+
+
+def piece_sizes(batch: int) -> list[int]:
+    """How a training batch of `batch` images is split: as even as torch.chunk splits it."""
+    count = max(1, min(MAX_PIECES, batch // PIECE_IMAGES))
+    return [len(part) for part in torch.arange(batch).chunk(count)]
