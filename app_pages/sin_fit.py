@@ -75,6 +75,23 @@ elif state.fit_trainer.config != config:
         st.info("The settings changed, so the run stopped and a fresh one is ready.")
     new_trainer()
 
+
+def train_chunk() -> bool:
+    """One chunk of the run when it is this student's turn in the queue; True while queued.
+    A run that finishes is recorded and hands its turn on."""
+    trainer = state.fit_trainer
+    if not training_turn():  # training takes turns for a fair share of the server
+        return True
+    progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
+    if progress is not None:
+        state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
+    if trainer.finished:
+        state.fit_training = False
+        end_training_turn()
+        record("diverged" if trainer.divergence else "finished")
+    return False
+
+
 # Train and Stop are never disabled: a disabled button drops the keyboard focus to the page, so
 # a keyboard user who pressed one would have to find the other from the top again.
 train, stop, reset, step_once = st.columns(4)
@@ -84,6 +101,10 @@ if train.button("▶ Train", key="fit_train", type="primary", width="stretch") a
     if state.fit_trainer.finished:
         new_trainer()
     state.fit_training = True
+    # The first chunk trains in the click's own run, before the live panel is declared: a short
+    # fit is done by then, and the page shows it finished in this one run, with no ticking.
+    state._fit_queued_at_click = train_chunk()
+    state._fit_chunk_at_click = True
 if stop.button("⏹ Stop", key="fit_stop", width="stretch") and state.fit_training:
     state.fit_training = False
     end_training_turn()
@@ -119,16 +140,12 @@ def this_run_id() -> int:
 @st.fragment(run_every=live_tick(state.fit_training, TICK_SECONDS))
 def live_panel() -> None:
     trainer = state.fit_trainer
-    # training takes turns for a fair share of the server (ui/classroom.py)
-    queued = state.fit_training and not training_turn()
-    if state.fit_training and not queued:
-        progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
-        if progress is not None:
-            state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
-        if trainer.finished:
-            state.fit_training = False
-            end_training_turn()
-            record("diverged" if trainer.divergence else "finished")
+    queued = False
+    if state.pop("_fit_chunk_at_click", False):  # this run's chunk was trained by the click
+        queued = state.pop("_fit_queued_at_click", False) and state.fit_training
+    elif state.fit_training:
+        queued = train_chunk()
+        if not state.fit_training:  # finished on a tick: the page around still shows it training
             st.rerun()
     snap = snapshot(trainer)  # every number below belongs to this one moment
     progress_and_metrics(snap, state.fit_optimum, state.fit_rate)
