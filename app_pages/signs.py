@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.parallel import piece_sizes
 from core.signs import (
     ALL_GPUS,
     DROPOUT_MODELS,
@@ -168,6 +169,15 @@ with tab_model:
     pictures.augmented_batch(data.train_images, data.train_labels, config)
     with st.expander("Show code"):
         st.code(training_snippet(config), language="python", wrap_lines=True)
+        pieces = piece_sizes(config.batch_size)
+        if config.device == "cpu" and len(pieces) > 1:
+            st.markdown(
+                f"On this server's CPU the page runs this loop with each batch of "
+                f"{config.batch_size} cut into {len(pieces)} pieces of {pieces[-1]}+ images, each "
+                "on a core of its own, and adds their gradients up in order: the same run on any "
+                "number of cores. Batch norm then normalises over each piece (as `nn.DataParallel` "
+                "does over each GPU's part), so this loop on its own ends slightly differently."
+            )
 
 
 with loader_box:  # the Data tab's batch, drawn with the settings of tab 2

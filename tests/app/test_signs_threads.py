@@ -90,3 +90,11 @@ def test_train_and_stop_stay_enabled_and_a_click_with_nothing_to_do_does_nothing
     assert at.session_state["signs_trainer"] is trainer and trainer.batches_done >= seen
     at.button(key="signs_stop").click().run()
     assert not at.session_state["signs_running"]
+
+
+def test_show_code_says_how_the_page_cuts_a_batch_into_pieces(signs_run):
+    at = signs_run
+    notes = [m.value for m in at.markdown if "pieces of" in m.value]
+    assert notes and "batch of 32 cut into 2 pieces of 16+ images" in notes[0]
+    at.select_slider(key="signs_batch").set_value(16).run()
+    assert not [m.value for m in at.markdown if "pieces of" in m.value]  # one piece: nothing to say
