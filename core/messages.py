@@ -63,7 +63,9 @@ EXPLANATIONS: tuple[Explanation, ...] = (
     ),
     Explanation(
         ("view size is not compatible",),
-        step="the tensor is not contiguous in memory; use reshape, or add a contiguous step first.",
+        # PyTorch's own message already says "Use .reshape(...) instead": say why, not that again
+        step="why: an earlier step (a transpose or permute) left the tensor non-contiguous, its "
+        "strides no longer in row order, and view never copies; a contiguous step first also works.",
     ),
     Explanation(
         ("must match the size", "broadcast"),
