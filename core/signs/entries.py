@@ -2,7 +2,7 @@
 
 Zips are read in memory with caps on entry count and uncompressed size checked from the
 directory before anything is inflated; entry names are only ever parsed as text, never joined
-to a filesystem path; one file that cannot be read raises `_Unreadable` and is skipped.
+to a filesystem path; one file that cannot be read raises `Unreadable` and is skipped.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ MAX_COMPRESSION_RATIO = 200  # declared size / compressed size; JPEGs and .h5 ar
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Entry:
     """One file of the input: its name (text only, never opened as a path) and a reader."""
 
     name: str  # "/"-separated, relative to the input's root
     size: int  # declared size in bytes
-    read: Callable[[], bytes]  # returns the bytes or raises _Unreadable
+    read: Callable[[], bytes]  # returns the bytes or raises Unreadable
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """A single file that could not be read; it is skipped and counted."""
 
 
-def _show(name: str, limit: int = 60) -> str:
+def shown_name(name: str, limit: int = 60) -> str:
     """A file name made safe to put in a sentence: printable, quoted, shortened."""
     text = "".join(ch if ch.isprintable() else "?" for ch in name)
     if len(text) > limit:
@@ -44,16 +44,16 @@ def _show(name: str, limit: int = 60) -> str:
     return f"'{text}'"
 
 
-def _parts(name: str) -> list[str]:
+def path_parts(name: str) -> list[str]:
     return [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
 
 
-def _is_junk(parts: list[str]) -> bool:
+def is_junk(parts: list[str]) -> bool:
     """macOS resource forks, hidden files and the like, skipped without a word."""
     return any(part == "__MACOSX" for part in parts) or parts[-1].startswith(".")
 
 
-def _zip_entries(data: bytes, label: str) -> list[_Entry]:
+def zip_entries(data: bytes, label: str) -> list[Entry]:
     """List a zip held in memory, refusing it from its directory alone when it is too big."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -81,7 +81,7 @@ def _zip_entries(data: bytes, label: str) -> list[_Entry]:
             info.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO
         ):
             raise SignsDataError(
-                f"{label} holds {_show(info.filename)}, which would unpack to "
+                f"{label} holds {shown_name(info.filename)}, which would unpack to "
                 f"{info.file_size / 2**20:,.0f} MB from {info.compress_size / 2**20:,.1f} MB; "
                 "that looks like a zip bomb and is refused. Upload the SIGNS images themselves."
             )
@@ -99,30 +99,30 @@ def _zip_entries(data: bytes, label: str) -> list[_Entry]:
                 NotImplementedError,
                 ValueError,
             ) as error:
-                raise _Unreadable(type(error).__name__) from None
+                raise Unreadable(type(error).__name__) from None
             if len(blob) != info.file_size:
-                raise _Unreadable("size differs from the zip's directory")
+                raise Unreadable("size differs from the zip's directory")
             return blob
 
         return read
 
     return [
-        _Entry(info.filename, info.file_size, reader(info)) for info in infos if not info.is_dir()
+        Entry(info.filename, info.file_size, reader(info)) for info in infos if not info.is_dir()
     ]
 
 
-def _folder_entries(root: Path) -> list[_Entry]:
+def folder_entries(root: Path) -> list[Entry]:
     """List a folder on the server (symlinked folders are not followed)."""
 
     def reader(path: Path, size: int) -> Callable[[], bytes]:
         def read() -> bytes:
             if size > MAX_ENTRY_BYTES:
-                raise _Unreadable(f"larger than {MAX_ENTRY_BYTES // 2**20} MB")
+                raise Unreadable(f"larger than {MAX_ENTRY_BYTES // 2**20} MB")
             try:
                 with open(path, "rb") as stream:
                     return stream.read(MAX_ENTRY_BYTES + 1)
             except OSError as error:
-                raise _Unreadable(type(error).__name__) from None
+                raise Unreadable(type(error).__name__) from None
 
         return read
 
@@ -135,7 +135,7 @@ def _folder_entries(root: Path) -> list[_Entry]:
                 size = path.stat().st_size
             except OSError:
                 continue
-            entries.append(_Entry(path.relative_to(root).as_posix(), size, reader(path, size)))
+            entries.append(Entry(path.relative_to(root).as_posix(), size, reader(path, size)))
             if len(entries) > MAX_ZIP_ENTRIES:
                 raise SignsDataError(
                     f"The folder {root} holds more than {MAX_ZIP_ENTRIES:,} files; point it at "

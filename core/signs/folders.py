@@ -19,7 +19,7 @@ from core.signs.dataset import (
     SignsDataError,
     SignsDataset,
 )
-from core.signs.entries import _Entry, _is_junk, _parts, _show, _Unreadable
+from core.signs.entries import Entry, Unreadable, is_junk, path_parts, shown_name
 from core.signs.pictures import (
     JPEG_DRAFT,
     MAX_PICTURE_PIXELS,
@@ -34,17 +34,17 @@ CLASSES_FILE = "classes.txt"  # optional, beside train_signs/: one class name a 
 MAX_CLASSES = 10
 MAX_CLASSES_FILE_BYTES = 4096
 
-Located = tuple[str, list[str], _Entry]  # (split, name parts, entry)
+Located = tuple[str, list[str], Entry]  # (split, name parts, entry)
 
 
 def _decode_image(blob: bytes) -> torch.Tensor:
-    """JPEG/PNG bytes -> uint8 (3, 64, 64), or _Unreadable saying why not."""
+    """JPEG/PNG bytes -> uint8 (3, 64, 64), or Unreadable saying why not."""
     try:
         return decode_signs_image(blob, max_pixels=MAX_PICTURE_PIXELS)
     except PictureTooLarge as error:
-        raise _Unreadable(f"{error.width}x{error.height} pixels is too large") from None
+        raise Unreadable(f"{error.width}x{error.height} pixels is too large") from None
     except Undecodable as error:
-        raise _Unreadable(error.reason) from None
+        raise Unreadable(error.reason) from None
 
 
 def _pick_root(roots: dict[tuple[str, ...], set[str]]) -> tuple[str, ...]:
@@ -62,17 +62,17 @@ def _pick_root(roots: dict[tuple[str, ...], set[str]]) -> tuple[str, ...]:
     return min(roots, key=rank)
 
 
-def _class_names(entries: list[_Entry], root: tuple[str, ...], label: str) -> tuple[str, ...]:
+def _class_names(entries: list[Entry], root: tuple[str, ...], label: str) -> tuple[str, ...]:
     """The names in the root's classes.txt (written by "My own hand signs"), else "0".."5"."""
     for entry in entries:
-        parts = _parts(entry.name)
+        parts = path_parts(entry.name)
         if tuple(parts[:-1]) != root or parts[-1].lower() != CLASSES_FILE:
             continue
         if entry.size > MAX_CLASSES_FILE_BYTES:
             break
         try:
             text = entry.read().decode("utf-8")
-        except (_Unreadable, UnicodeDecodeError):
+        except (Unreadable, UnicodeDecodeError):
             break
         names = [" ".join(line.split())[:40] for line in text.splitlines() if line.strip()]
         if 2 <= len(names) <= MAX_CLASSES and len(set(names)) == len(names):
@@ -84,14 +84,14 @@ def _class_names(entries: list[_Entry], root: tuple[str, ...], label: str) -> tu
     return CLASS_NAMES
 
 
-def _locate(entries: list[_Entry], label: str) -> tuple[list[Located], list[str], tuple[str, ...]]:
+def _locate(entries: list[Entry], label: str) -> tuple[list[Located], list[str], tuple[str, ...]]:
     """The image files under the chosen SIGNS folder, a note when there were several, and the
     class names."""
     roots: dict[tuple[str, ...], set[str]] = {}
     located = []  # (prefix, split, parts, entry)
     for entry in entries:
-        parts = _parts(entry.name)
-        if not parts or _is_junk(parts):
+        parts = path_parts(entry.name)
+        if not parts or is_junk(parts):
             continue
         for depth in range(len(parts) - 2, -1, -1):
             split = SPLIT_DIRS.get(parts[depth].lower())
@@ -151,7 +151,7 @@ def _decode_all(
             continue
         try:
             width, height = decoded_size(entry.read(), draft=JPEG_DRAFT)
-        except _Unreadable as why:
+        except Unreadable as why:
             broken.append(f"{entry.name} ({why})")
             continue
         except PictureTooLarge as error:
@@ -175,7 +175,7 @@ def _decode_all(
     for split, number, entry in admitted:
         try:
             picture = _decode_image(entry.read())
-        except _Unreadable as why:
+        except Unreadable as why:
             broken.append(f"{entry.name} ({why})")
             continue
         found[split][0].append(picture)
@@ -184,24 +184,24 @@ def _decode_all(
     if unlabelled:
         notes.append(
             f"{len(unlabelled)} image file(s) have no label in their name and were skipped "
-            f"(e.g. {_show(unlabelled[0])}); name them {{label}}_IMG_{{id}}.jpg with a label "
+            f"(e.g. {shown_name(unlabelled[0])}); name them {{label}}_IMG_{{id}}.jpg with a label "
             f"0-{n_classes - 1}."
         )
     if out_of_range:
         notes.append(
             f"{len(out_of_range)} image file(s) have a label outside 0-{n_classes - 1} and were "
             "skipped "
-            f"(e.g. {_show(out_of_range[0])})."
+            f"(e.g. {shown_name(out_of_range[0])})."
         )
     if broken:
         notes.append(
             f"{len(broken)} image file(s) could not be decoded and were skipped "
-            f"(e.g. {_show(broken[0], 80)})."
+            f"(e.g. {shown_name(broken[0], 80)})."
         )
     return found, notes
 
 
-def _images_from_entries(entries: list[_Entry], label: str) -> SignsData:
+def _images_from_entries(entries: list[Entry], label: str) -> SignsData:
     """Decode the train_signs/ / test_signs/ (/ dev_signs/) JPEGs among `entries`."""
     images, notes, classes = _locate(entries, label)
     found, skipped = _decode_all(images, label, len(classes))

@@ -17,7 +17,7 @@ from core.signs.dataset import (
     SignsDataError,
     SignsDataset,
 )
-from core.signs.entries import _Entry, _is_junk, _parts, _show, _Unreadable
+from core.signs.entries import Entry, Unreadable, is_junk, path_parts, shown_name
 
 MAX_H5_ARRAY_BYTES = 512 * 2**20  # one .h5 image array once read (the real one is 13 MB)
 H5_FILES = {"train_signs.h5": "train", "test_signs.h5": "test"}
@@ -107,12 +107,12 @@ def _read_h5_split(
     return SignsDataset(images, torch.from_numpy(labels)), classes
 
 
-def _h5_from_entries(entries: list[_Entry], label: str) -> SignsData | None:
+def _h5_from_entries(entries: list[Entry], label: str) -> SignsData | None:
     """The Coursera .h5 pair among `entries`, or None when neither file is there."""
-    pair: dict[str, _Entry] = {}
+    pair: dict[str, Entry] = {}
     for entry in entries:
-        parts = _parts(entry.name)
-        if parts and not _is_junk(parts) and parts[-1].lower() in H5_FILES:
+        parts = path_parts(entry.name)
+        if parts and not is_junk(parts) and parts[-1].lower() in H5_FILES:
             pair.setdefault(H5_FILES[parts[-1].lower()], entry)
     if not pair:
         return None
@@ -125,11 +125,11 @@ def _h5_from_entries(entries: list[_Entry], label: str) -> SignsData | None:
     for split, entry in pair.items():
         try:
             blob = entry.read()
-        except _Unreadable as why:
+        except Unreadable as why:
             raise SignsDataError(
-                f"{_show(entry.name)} in {label} could not be read ({why}); copy it again."
+                f"{shown_name(entry.name)} in {label} could not be read ({why}); copy it again."
             ) from None
-        loaded[split], classes = _read_h5_split(blob, split, _show(entry.name))
+        loaded[split], classes = _read_h5_split(blob, split, shown_name(entry.name))
     return SignsData(
         train=loaded["train"],
         test=loaded["test"],

@@ -22,7 +22,7 @@ from PIL import Image, ImageOps
 from core.images import MAX_PIXELS, PictureTooLarge, Undecodable, open_picture
 from core.signs.dataset import IMAGE_SIZE, SignsData, SignsDataError, SignsDataset
 from core.signs.download import signs_zip
-from core.signs.entries import _show
+from core.signs.entries import shown_name
 from core.signs.folders import MAX_CLASSES
 
 MIN_CLASSES = 2
@@ -44,7 +44,7 @@ def crop_picture(blob: bytes, name: str = "the picture", jpeg_draft: bool = True
     (the course's bilinear resize). With `jpeg_draft`, libjpeg decodes a big JPEG at 1/2..1/8
     size (still at least 256 px) first. Raises OwnSignsError with a sentence naming `name`.
     """
-    label = _show(name)
+    label = shown_name(name)
     if not blob:
         raise OwnSignsError(f"{label} is empty; add a JPEG or PNG picture.")
     if len(blob) > MAX_PICTURE_BYTES:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from core.signs import entries as limits
 from core.signs.dataset import SignsData, SignsDataError
-from core.signs.entries import _Entry, _folder_entries, _parts, _show, _zip_entries
+from core.signs.entries import Entry, folder_entries, path_parts, shown_name, zip_entries
 from core.signs.folders import _images_from_entries
 from core.signs.h5 import _h5_from_entries
 
 
-def _from_entries(entries: list[_Entry], label: str) -> SignsData:
+def _from_entries(entries: list[Entry], label: str) -> SignsData:
     """The .h5 pair when the files hold one, else the JPEG folders."""
     from_h5 = _h5_from_entries(entries, label)
     return from_h5 if from_h5 is not None else _images_from_entries(entries, label)
@@ -32,13 +32,13 @@ def load_signs(path: str | os.PathLike) -> SignsData:
     `train_signs.h5` / `test_signs.h5`. Raises SignsDataError with a sentence when unusable.
     """
     root = Path(path)
-    label = _show(root.name or str(root))
+    label = shown_name(root.name or str(root))
     if root.is_dir():
-        return _from_entries(_folder_entries(root), f"the folder {label}")
+        return _from_entries(folder_entries(root), f"the folder {label}")
     if root.is_file():
         if root.suffix.lower() == ".h5":
-            siblings = [entry for entry in _folder_entries(root.parent) if "/" not in entry.name]
-            return _from_entries(siblings, f"the folder {_show(root.parent.name)}")
+            siblings = [entry for entry in folder_entries(root.parent) if "/" not in entry.name]
+            return _from_entries(siblings, f"the folder {shown_name(root.parent.name)}")
         size = root.stat().st_size
         if size > limits.MAX_ZIP_TOTAL_BYTES:
             raise SignsDataError(
@@ -50,19 +50,19 @@ def load_signs(path: str | os.PathLike) -> SignsData:
 
 def load_signs_bytes(data: bytes, name: str = "upload") -> SignsData:
     """Read an uploaded file: a .zip of the SIGNS folders or of the .h5 pair, held in memory."""
-    label = f"the upload {_show(name)}"
+    label = f"the upload {shown_name(name)}"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06") or name.lower().endswith(".zip"):
         try:
-            return _from_entries(_zip_entries(data, label), label)
+            return _from_entries(zip_entries(data, label), label)
         except SignsDataError as error:  # a sentence that starts with the label starts small
             raise SignsDataError(_capitalised(str(error))) from None
     if data[:8] == b"\x89HDF\r\n\x1a\n":
         raise SignsDataError(
-            f"The upload {_show(name)} is a single .h5 file; upload train_signs.h5 and test_signs.h5 together "
+            f"The upload {shown_name(name)} is a single .h5 file; upload train_signs.h5 and test_signs.h5 together "
             "(or zipped into one .zip)."
         )
     raise SignsDataError(
-        f"The upload {_show(name)} is not a .zip file. Zip the SIGNS folder (train_signs/ and test_signs/ "
+        f"The upload {shown_name(name)} is not a .zip file. Zip the SIGNS folder (train_signs/ and test_signs/ "
         "inside) or the two .h5 files, and upload the .zip."
     )
 
@@ -85,7 +85,9 @@ def load_signs_files(files: Mapping[str, bytes]) -> SignsData:
             f"Upload at most {limits.MAX_ZIP_ENTRIES:,} files; zip the SIGNS folder instead."
         )
     entries = [
-        _Entry(_parts(name)[-1] if _parts(name) else "?", len(data), (lambda data=data: data))
+        Entry(
+            path_parts(name)[-1] if path_parts(name) else "?", len(data), (lambda data=data: data)
+        )
         for name, data in files.items()
     ]
     return _from_entries(entries, f"the {len(files)} uploaded files")
