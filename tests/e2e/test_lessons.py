@@ -46,7 +46,9 @@ def assert_lesson_on_screen(page: Page, number: int) -> None:
 def show_idea(page: Page, number: int) -> None:
     """Scroll the lesson's idea into view and let charts draw, for the screenshot."""
     page.wait_for_timeout(800)  # charts and graphs draw after the script
-    assert page.evaluate(SCROLL_TO, LESSONS[number - 1].proof)
+    # a rerun (a widget settling, lecturer mode learning the screen's size) may redraw the idea
+    # meanwhile: wait for it to be back rather than look once
+    page.wait_for_function(SCROLL_TO, arg=LESSONS[number - 1].proof, timeout=60_000)
     page.wait_for_timeout(300)
 
 

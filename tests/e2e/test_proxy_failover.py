@@ -60,6 +60,9 @@ def test_a_student_whose_replica_dies_reconnects_with_the_urls_settings(page: Pa
         shot("proxy_upload_on_its_replica")
         assert replica_cookie(page) == mine
         page.get_by_role("tab", name="Build & transform").click()
+        # the tab is in the address once its rerun is back: the new replica reopens that tab
+        page.wait_for_url(lambda url: "tns_tab=build" in url, timeout=60_000)
+        wait_for_script(page)
         other = "r1" if mine == "r0" else "r0"
 
         os.kill(supervisor.pid(mine), signal.SIGKILL)
