@@ -12,6 +12,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.serving.scheduling import TrainingSlots, default_capacity
 from core.serving.session_store import SessionStore, release_memory
+from ui.viewport import track_viewport, viewport_size
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
 # They are kept for a grace period after the tab closes; widget settings travel in the URL.
@@ -42,15 +43,26 @@ DURABLE_KEYS = (
 T = TypeVar("T")
 
 # Lecturer mode enlarges Streamlit's root font size, which every rem-sized text, widget and
-# gap follows, scaled to the projector's width (20 px at 1280, 25 px at 1920, 34 px at most);
-# charts grow by LECTURE_CHART_SCALE (a CSS zoom scaled plotly twice and cut charts off).
-LECTURER_CSS = """
+# gap follows, scaled to the projector's width: LECTURE_TEXT_PX = (least, px per px of width,
+# plus, most), i.e. clamp(20px, 0.9vw + 8px, 34px): 20 px at 1280, 25 px at 1920. Charts follow
+# the same size once the browser has told the server its viewport (ui.viewport): their text is
+# the page's text, their height grows with it but fits the viewport's height. Until then (the
+# first run, AppTest) they grow by LECTURE_CHART_SCALE. (A CSS zoom scaled plotly twice and cut
+# charts off.) The reporter's own container is hidden: it draws nothing.
+LECTURE_TEXT_PX = (20, 0.009, 8, 34)
+_LEAST, _PER_PX, _PLUS, _MOST = LECTURE_TEXT_PX
+LECTURER_CSS = f"""
 <style>
-html { font-size: clamp(20px, calc(0.9vw + 8px), 34px) !important; }
-[data-testid="stMainBlockContainer"] { padding: 4rem 2.5rem 4rem; max-width: 100%; }
+html {{ font-size: clamp({_LEAST}px, calc({_PER_PX * 100:g}vw + {_PLUS}px), {_MOST}px) !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: 4rem 2.5rem 4rem; max-width: 100%; }}
+.st-key-app_viewport {{ display: none !important; }}
 </style>
 """
-LECTURE_CHART_SCALE = 1.4  # chart heights and chart text in lecturer mode
+LECTURE_CHART_SCALE = 1.4  # chart heights and chart text in lecturer mode, viewport unknown
+PLOTLY_TEXT_PX = 12  # a chart's base text (ticks, legend) outside lecturer mode (0.75 rem)
+AXIS_TITLE_PX = 14  # an axis title outside lecturer mode (Streamlit's theme: 0.875 rem)
+GRAPH_TEXT_PT = 11  # the autograd graph's font size (points) outside lecturer mode
+MIN_CHART_PX = 240  # no chart is squeezed below this, however short the viewport
 
 
 # --- the training queue ------------------------------------------------------------------------
@@ -342,16 +354,106 @@ def lecturing() -> bool:
     return bool(st.session_state.get("app_lecturer", False))
 
 
+def lecture_text_px(width: float) -> float:
+    """The page's text size in lecturer mode at a viewport `width` (LECTURER_CSS's clamp)."""
+    least, per_px, plus, most = LECTURE_TEXT_PX
+    return min(max(least, per_px * width + plus), most)
+
+
+def chart_text_scale(size: tuple[int, int] | None) -> float:
+    """How much larger lecturer mode draws chart text at a viewport `size` (None: unknown):
+    a chart's 12 px ticks and legend become the page's own text size."""
+    if size is None:
+        return LECTURE_CHART_SCALE
+    return lecture_text_px(size[0]) / PLOTLY_TEXT_PX
+
+
+def chart_height(height: float, size: tuple[int, int] | None) -> int:
+    """A chart `height` px tall as lecturer mode draws it at a viewport `size`: grown with its
+    text, but no taller than the viewport below Streamlit's header (which is about 4 rem), so a
+    chart scrolled into view shows whole, axes and legend included."""
+    if size is None:
+        return round(height * LECTURE_CHART_SCALE)
+    text = lecture_text_px(size[0])
+    room = size[1] - 4 * text - 16
+    return round(max(min(height * text / PLOTLY_TEXT_PX, room), min(height, MIN_CHART_PX)))
+
+
+def graph_font_points(size: tuple[int, int] | None) -> int:
+    """The autograd graph's font size (points) in lecturer mode: the page's text size (a point is
+    4/3 px); 1.4 × 11 while the viewport is unknown."""
+    if size is None:
+        return round(GRAPH_TEXT_PT * LECTURE_CHART_SCALE)
+    return round(lecture_text_px(size[0]) * 0.75)
+
+
+def graph_font_size() -> int:
+    """The autograd graph's font size for this session (larger in lecturer mode)."""
+    return graph_font_points(viewport_size()) if lecturing() else GRAPH_TEXT_PT
+
+
+def _with_font(block: object, scale: float) -> object:
+    """A layout part (a title, legend or annotation) with its own font size scaled, if it has
+    one; otherwise it is left to follow the layout's base font."""
+    if not isinstance(block, dict) or not isinstance(block.get("font"), dict):
+        return block
+    font = block["font"]
+    if not isinstance(font.get("size"), int | float):
+        return block
+    return {**block, "font": {**font, "size": round(font["size"] * scale)}}
+
+
+def _axis_fonts(axis: dict, scale: float) -> dict:
+    """An axis with its tick labels and its title scaled from their own size or Streamlit's."""
+    tickfont = axis.get("tickfont") if isinstance(axis.get("tickfont"), dict) else {}
+    title = axis.get("title", {})
+    title = {"text": title} if isinstance(title, str) else title if isinstance(title, dict) else {}
+    title_font = title.get("font") if isinstance(title.get("font"), dict) else {}
+    return {
+        **axis,
+        "tickfont": {**tickfont, "size": round(tickfont.get("size", PLOTLY_TEXT_PX) * scale)},
+        "title": {
+            **title,
+            "font": {**title_font, "size": round(title_font.get("size", AXIS_TITLE_PX) * scale)},
+        },
+    }
+
+
 def lecture_layout(layout: dict) -> dict:
-    """A plotly layout as lecturer mode draws it: taller, with larger text; unchanged otherwise."""
+    """A plotly layout as lecturer mode draws it (unchanged otherwise): taller, with its text as
+    large as the page's (the base font, every axis's ticks and title, and any title, legend or
+    annotation that sets its own size) and its margins grown alike, and no taller than the
+    viewport. While the viewport is unknown, 1.4× both."""
     if not lecturing():
         return layout
+    size = viewport_size()
+    scale = chart_text_scale(size)
     font = layout.get("font", {})
-    return {
+    out = {
         **layout,
-        "height": round(layout.get("height", 450) * LECTURE_CHART_SCALE),
-        "font": {**font, "size": round(font.get("size", 12) * LECTURE_CHART_SCALE)},
+        "height": chart_height(layout.get("height", 450), size),
+        "font": {**font, "size": round(font.get("size", PLOTLY_TEXT_PX) * scale)},
     }
+    if "title" in layout:
+        out["title"] = _with_font(layout["title"], scale)
+    legend = layout.get("legend") if isinstance(layout.get("legend"), dict) else {}
+    legend_font = legend.get("font") if isinstance(legend.get("font"), dict) else {}
+    size = legend_font.get("size", PLOTLY_TEXT_PX)  # Streamlit's theme sizes it in rem otherwise
+    out["legend"] = {**legend, "font": {**legend_font, "size": round(size * scale)}}
+    if isinstance(layout.get("margin"), dict):  # room for the larger title above the plot
+        margin = dict(layout["margin"])
+        for side in ("l", "r", "t", "b"):
+            if isinstance(margin.get(side), int | float):
+                margin[side] = round(margin[side] * scale)
+        out["margin"] = margin
+    axes = {"xaxis", "yaxis", *(name for name in layout if name.startswith(("xaxis", "yaxis")))}
+    for name in axes:  # Streamlit's theme sizes ticks and axis titles itself (in rem): override
+        axis = layout.get(name) or {}
+        if isinstance(axis, dict):
+            out[name] = _axis_fonts(axis, scale)
+    if isinstance(layout.get("annotations"), list | tuple):
+        out["annotations"] = [_with_font(note, scale) for note in layout["annotations"]]
+    return out
 
 
 def lecturer_mode() -> bool:
@@ -363,6 +465,7 @@ def lecturer_mode() -> bool:
     if st.session_state["app_lecturer"]:
         st.set_page_config(initial_sidebar_state="collapsed")
         st.html(LECTURER_CSS)  # our own constant CSS, never user text; takes no room
+        track_viewport()  # the browser's size, for the charts (draws nothing)
         st.button(
             "Leave lecturer mode", key="app_leave_lecturer", on_click=_set_lecturer, args=(False,)
         )

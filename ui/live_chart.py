@@ -412,6 +412,24 @@ def show_figure(figure: go.Figure, key: str, alt: str) -> None:
     `alt` describes it to a screen reader."""
     counter = st.session_state.get("_chart_redraws", 0) + 1
     st.session_state["_chart_redraws"] = counter
-    if lecturing():
-        figure.update_layout(lecture_layout({"height": figure.layout.height or 450}))
+    if lecturing():  # the parts lecture_layout scales: height, margins, fonts (base, title, axes)
+        layout = figure.layout
+        parts = {"height": layout.height or 450, "font": {}}
+        if layout.font.size:
+            parts["font"] = {"size": layout.font.size}
+        if layout.title.font.size:
+            parts["title"] = {"font": {"size": layout.title.font.size}}
+        legend = layout.legend.font.size
+        parts["legend"] = {"font": {"size": legend} if legend else {}}
+        margin = {side: layout.margin[side] for side in "lrtb" if layout.margin[side] is not None}
+        if margin:
+            parts["margin"] = margin
+        if layout.annotations:
+            parts["annotations"] = [note.to_plotly_json() for note in layout.annotations]
+        for axis in (*figure.select_xaxes(), *figure.select_yaxes()):
+            parts[axis.plotly_name] = {
+                "tickfont": {"size": axis.tickfont.size} if axis.tickfont.size else {},
+                "title": {"font": {"size": axis.title.font.size}} if axis.title.font.size else {},
+            }
+        figure.update_layout(lecture_layout(parts))
     st.plotly_chart(figure, key=f"{key}_{counter}", config=CHART_CONFIG, alt=alt)

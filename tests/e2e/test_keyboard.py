@@ -76,9 +76,10 @@ def test_keyboard_only_from_home_to_a_stopped_sin_fit_run(visit, settle, page):
     expect(page.get_by_text("Compare runs")).to_be_visible()
 
 
-def test_keyboard_only_signs_train_and_stop_keep_the_focus(visit, settle, page):
-    """On the SIGNS Train tab, Space on Train starts a run and Space on Stop ends it; the focus
-    stays on each button (neither turns disabled under it)."""
+def test_keyboard_only_signs_train_stop_and_reset_keep_the_focus(visit, settle, page):
+    """On the SIGNS Train tab, Space on Train starts a run, Space on Stop ends it and Space on
+    Reset forgets it; the focus stays on each button (none turns disabled under it), and Resume
+    or Reset with no run say so in a sentence."""
     page.set_default_timeout(60_000)
     visit(
         "signs?signs_tab=3+%C2%B7+Train&signs_model=mlp&signs_n_train=120&signs_n_test=60&signs_epochs=20"
@@ -99,3 +100,24 @@ def test_keyboard_only_signs_train_and_stop_keep_the_focus(visit, settle, page):
     assert "left" in stopped  # stopped part way (the line says how long was left)
     page.wait_for_timeout(1500)
     assert progress.inner_text() == stopped  # it really stopped
+
+    # Reset forgets the run and keeps the focus; pressed again with no run, it says so (it is
+    # never disabled, which would drop the focus to the page)
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "Resume"
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "Reset"
+    page.keyboard.press("Space")
+    settle()
+    expect(page.get_by_text("Press Train to start with the settings of tab 2.")).to_be_visible()
+    expect(page.locator("[data-testid=stProgress]")).to_have_count(0)
+    assert page.evaluate(FOCUSED)["text"] == "Reset"
+    page.keyboard.press("Space")
+    settle()
+    expect(page.get_by_text("Nothing to reset yet: press Train first.")).to_be_visible()
+    assert page.evaluate(FOCUSED)["text"] == "Reset"
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Space")
+    settle()
+    expect(page.get_by_text("Nothing to resume yet: press Train first.")).to_be_visible()
+    assert page.evaluate(FOCUSED)["text"] == "Resume"

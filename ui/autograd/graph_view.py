@@ -13,7 +13,7 @@ from core.expressions import Program
 from core.graph import KINDS, Graph, draw, rule_for
 from ui.accessibility import chart_table
 from ui.autograd.settings import DIRECTIONS
-from ui.classroom import LECTURE_CHART_SCALE, lecturing
+from ui.classroom import graph_font_size
 
 
 def graph_options() -> dict:
@@ -90,10 +90,9 @@ def draw_graph(
             help="0: the output receives gradient 1. Each step runs one node of the backward "
             "graph, in the order PyTorch ran them.",
         )
-    # a projector gets larger type in the graph itself (stretching the picture would blow a
-    # small graph up to the screen's width)
-    font_size = round(11 * LECTURE_CHART_SCALE) if lecturing() else 11
-    drawing = draw(graph, options["show_values"], options["direction"], step, font_size)
+    # a projector gets larger type in the graph itself, as large as the page's text at the
+    # viewport's width (stretching the picture would blow a small graph up to the screen's width)
+    drawing = draw(graph, options["show_values"], options["direction"], step, graph_font_size())
     if step is not None:
         explain_step(graph, step, drawing.rows)
         if step < len(graph.steps):

@@ -89,12 +89,15 @@ def training_panel(config, data, data_key: str, pipeline: str = "loader") -> Non
     state = st.session_state
     trainer, running = state["signs_trainer"], state["signs_running"]
     c1, c2, c3, c4 = st.columns(4)
-    # Train and Stop stay enabled (a click that has nothing to do does nothing): a button that
-    # turns disabled under the keyboard's focus drops the focus to the page (WCAG 2.4.3).
+    # No button here ever turns disabled: one that does under the keyboard's focus drops the focus
+    # to the page (WCAG 2.4.3). A click with nothing to do does nothing (Train, Stop) or says why
+    # in a sentence under the row (Resume, Reset), shown while it holds (no run, or training).
+    situation = (trainer is None, running)
     if (
         c1.button("Train", key="signs_train", type="primary", use_container_width=True)
         and not running
     ):
+        state["signs_note"] = None
         start(config, data, data_key, resume=False, pipeline=pipeline)
         st.rerun()
     if c2.button("Stop", key="signs_stop", use_container_width=True) and running:
@@ -103,20 +106,33 @@ def training_panel(config, data, data_key: str, pipeline: str = "loader") -> Non
     if c3.button(
         "Resume",
         key="signs_resume",
-        disabled=running or trainer is None,
         use_container_width=True,
         help="Continue this run; once it has finished, train for the Epochs setting more.",
     ):
-        start(config, data, data_key, resume=True)
-        st.rerun()
-    if c4.button("Reset", key="signs_reset", disabled=trainer is None, use_container_width=True):
-        state.update(signs_trainer=None, signs_running=False, signs_error="")
-        end_training_turn()
-        st.rerun()
+        if trainer is None:
+            state["signs_note"] = ("Nothing to resume yet: press **Train** first.", situation)
+        elif running:
+            state["signs_note"] = ("Nothing to resume: the run is training.", situation)
+        else:
+            state["signs_note"] = None
+            start(config, data, data_key, resume=True)
+            st.rerun()
+    if c4.button("Reset", key="signs_reset", use_container_width=True):
+        if trainer is None:
+            state["signs_note"] = ("Nothing to reset yet: press **Train** first.", situation)
+        else:
+            state.update(signs_trainer=None, signs_running=False, signs_error="", signs_note=None)
+            end_training_turn()
+            st.rerun()
+    note = state.get("signs_note")
+    holds = bool(note) and note[1] == situation  # not once a model is loaded or a run started
+    if holds:
+        st.info(note[0])
     if state["signs_error"]:
         st.error(state["signs_error"])
     if trainer is None:
-        st.info("Press **Train** to start with the settings of tab 2.")
+        if not holds:
+            st.info("Press **Train** to start with the settings of tab 2.")
         return
     queued = (
         running and not training_turn()
