@@ -113,10 +113,13 @@ if reset.button("↺ Reset", key="fit_reset", width="stretch"):
     state.fit_training = False
     end_training_turn()
     new_trainer()
-if step_once.button("Step once", key="fit_step", width="stretch", disabled=state.fit_training):
-    if state.fit_trainer.finished:
-        new_trainer()
-    state.fit_trainer.run(1)
+if step_once.button("Step once", key="fit_step", width="stretch"):
+    if state.fit_training:  # never disabled either: it says why it does nothing now
+        st.info("The run is training: press **Stop** first, then step through it one at a time.")
+    else:
+        if state.fit_trainer.finished:
+            new_trainer()
+        state.fit_trainer.run(1)
 
 config_notes(config)
 view_left, view_right = st.columns(2)

@@ -191,8 +191,15 @@ def test_train_and_stop_stay_enabled_for_the_keyboard(fit):
     assert fit.session_state["fit_trainer"] is trainer and fit.session_state["fit_training"]
     assert trainer.step > steps
     assert not fit.button(key="fit_train").disabled and not fit.button(key="fit_stop").disabled
+    assert not fit.button(key="fit_step").disabled
+    fit.button(key="fit_step").click().run()  # Step once while training: a sentence, no step
+    assert fit.session_state["fit_trainer"] is trainer and fit.session_state["fit_training"]
+    assert any("press **Stop** first" in i.value for i in fit.info)
     fit.button(key="fit_stop").click().run()
     assert not fit.session_state["fit_training"] and len(fit.session_state["fit_runs"]) == 1
+    steps = trainer.step
+    fit.button(key="fit_step").click().run()  # stopped: it steps
+    assert fit.session_state["fit_trainer"].step == steps + 1
 
 
 class RacingTrainer(SineFitTrainer):
