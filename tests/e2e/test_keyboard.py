@@ -82,7 +82,10 @@ def test_keyboard_only_signs_train_stop_and_reset_keep_the_focus(visit, settle, 
     or Reset with no run say so in a sentence."""
     page.set_default_timeout(60_000)
     visit(
-        "signs?signs_tab=3+%C2%B7+Train&signs_model=mlp&signs_n_train=120&signs_n_test=60&signs_epochs=20"
+        # the course CNN for 50 epochs: a run still going when Stop is pressed (the MLP on two
+        # cores finishes 20 epochs of 120 pictures in a few seconds)
+        "signs?signs_tab=3+%C2%B7+Train&signs_model=signs_cnn&signs_n_train=120&signs_n_test=60"
+        "&signs_epochs=50"
     )
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=240_000)
     settle()
