@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.parallel import piece_sizes
+from core.parallel import piece_sizes, set_default_cores
 from core.signs import (
     ALL_GPUS,
     DROPOUT_MODELS,
@@ -21,6 +21,10 @@ from ui.signs import data_source as source
 from ui.signs.memo import cached
 from ui.signs.own_data import own_signs_source
 from ui.signs.pretrained import pretrained_section
+
+# Evaluating, predicting and comparing outside a training turn get one core: the cores are the
+# training queue's to share (core.parallel).
+set_default_cores(1)
 
 state = st.session_state
 settings.restore()

@@ -40,7 +40,10 @@ _PREFIX = "torch-piece"
 
 
 def _one_thread() -> None:
-    torch.set_num_threads(1)  # kept per worker thread (OpenMP's per-thread count)
+    # Kept per worker thread (OpenMP's per-thread count). torch also takes it as the count of
+    # threads started later, so a server's new script threads start with one thread too, as
+    # ui.classroom.job_cores sets them anyway; threads that already ran an op keep theirs.
+    torch.set_num_threads(1)
 
 
 def _workers() -> ThreadPoolExecutor:
@@ -53,10 +56,19 @@ def _workers() -> ThreadPoolExecutor:
         return _pool
 
 
+_default = [CPU_THREADS]  # the grant of work outside any `using_cores` block
+
+
+def set_default_cores(count: int) -> None:
+    """The cores of work outside any `using_cores` block, process-wide: a server sets 1, so that
+    what is not training (a Results tab's evaluation) never takes the cores the queue granted."""
+    _default[0] = max(1, int(count))
+
+
 def cores() -> int:
-    """The cores the job on this thread may use now: its `using_cores` grant, else all of
-    torch's threads (a script or benchmark alone)."""
-    return max(1, getattr(_here, "cores", CPU_THREADS))
+    """The cores the job on this thread may use now: its `using_cores` grant, else the default
+    (all of torch's threads for a script or benchmark alone; see `set_default_cores`)."""
+    return max(1, getattr(_here, "cores", _default[0]))
 
 
 @contextmanager

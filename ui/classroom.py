@@ -114,36 +114,36 @@ def training_turn() -> bool:
     return False
 
 
-def exclusive_chunk(step: Callable[[], T]) -> T | None:
-    """Run one chunk of this session's training on its share of the cores (`job_cores`), unless
-    another thread of the same session is already stepping it (a rerun can overlap a fragment
-    tick); then skip it and return None."""
+def exclusive_chunk(step: Callable[[], T], wants: int = 1) -> T | None:
+    """Run one chunk of this session's training on its share of the cores (`job_cores`; the
+    job can use at most `wants` of them), unless another thread of the same session is already
+    stepping it (a rerun can overlap a fragment tick); then skip it and return None."""
     from core.parallel import using_cores
 
     lock = st.session_state.setdefault("_training_lock", threading.Lock())
     if not lock.acquire(blocking=False):
         return None
     try:
-        with using_cores(job_cores()):
+        with using_cores(job_cores(wants)):
             return step()
     finally:
         lock.release()
 
 
-def job_cores() -> int:
-    """This session's share of the server's cores for the chunk it is about to train: all of
-    them when it trains alone, an equal share beside others (`TrainingSlots.cores_for`). What
-    runs on the script thread itself (the sin fit, fine-tuning, an optimizer step) keeps one
-    torch thread, and the SIGNS trainer spreads its fixed pieces of each batch over the share
-    (core.parallel): a run's numbers never depend on the share. Kept in
-    st.session_state["_cores"] as (cores, runs training now, runs that may train at once) for
-    `cores_sentence`."""
+def job_cores(wants: int | None = 1) -> int:
+    """This session's share of the server's cores for the chunk it is about to train, for a
+    job that can use `wants` of them: all it can use when it trains alone, a fair share beside
+    others (`TrainingSlots.cores_for`). What runs on the script thread itself (the sin fit,
+    fine-tuning, an optimizer step) keeps one torch thread, and the SIGNS trainer spreads its
+    fixed pieces of each batch over the share (core.parallel): a run's numbers never depend on
+    the share. Kept in st.session_state["_cores"] as (cores, runs training now, runs that may
+    train at once, cores the job can use) for `cores_sentence`."""
     from core.devices import CPU_THREADS, use_threads
 
     use_threads(1)
     slots = training_slots()
-    cores = slots.cores_for(session_id(), CPU_THREADS)
-    st.session_state["_cores"] = (cores, max(1, slots.status()[0]), slots.capacity)
+    cores = slots.cores_for(session_id(), CPU_THREADS, wants)
+    st.session_state["_cores"] = (cores, max(1, slots.status()[0]), slots.capacity, wants)
     return cores
 
 
@@ -153,9 +153,12 @@ def cores_sentence() -> str:
 
     if "_cores" not in st.session_state:
         return ""
-    cores, running, capacity = st.session_state["_cores"]
+    cores, running, capacity, wants = st.session_state["_cores"]
     share = "all of the" if cores >= CPU_THREADS else f"{cores} of the"
     others = "it is the only run training now" if running == 1 else f"{running} runs train now"
+    if running == 1 and cores < CPU_THREADS and wants is not None:
+        pieces = f"{wants} piece{'s' * (wants != 1)}"
+        others += f"; a batch of this size is {pieces}, so it keeps {cores} busy"
     return (
         f"This run trains on {share} server's {CPU_THREADS} CPU core{'s' * (CPU_THREADS != 1)} "
         f"({others}; up to {capacity} may train at once, sharing the cores). Each batch is cut "
@@ -171,31 +174,31 @@ ONE_OFF_WAIT_SECONDS = 60.0  # how long a one-off job (fine-tuning) waits for a 
 def one_off_in_turn(step: Callable[[], T]) -> tuple[bool, T | None]:
     """A one-off training job (a button, not a live run: fine-tuning) through the same queue as
     every run: wait for a slot while a box says the place in line, train on the slot's share of
-    the cores (`exclusive_chunk`), then hand the slot back — unless this session already held it
-    for a run of its own. Returns (had a turn, the step's result or None when another thread of
-    the session was stepping)."""
+    the cores (`exclusive_chunk`), then hand the slot back — unless this session already held
+    it or waited in line for a run of its own. Returns (had a turn, the step's result or None
+    when another thread of the session was stepping)."""
     import time
 
     slots, who = training_slots(), session_id()
-    held = slots.holds(who)
+    its_own_run = slots.knows(who)  # holding a slot or waiting for one already
     deadline = time.monotonic() + ONE_OFF_WAIT_SECONDS
-    place, box = slots.request(who), st.empty()
-    while place > 0:
-        if time.monotonic() > deadline:
-            slots.release(who)
-            box.empty()
-            return False, None
-        box.info(
-            f"The server is busy: you are number {place} in the queue for training. This starts "
-            "by itself when a slot frees."
-        )
-        time.sleep(QUEUED_TICK_SECONDS)
-        place = slots.request(who)
-    box.empty()
+    box = st.empty()
     try:
+        place = slots.request(who)
+        while place > 0:
+            if time.monotonic() > deadline:
+                return False, None
+            box.info(
+                f"The server is busy: you are number {place} in the queue for training. This "
+                "starts by itself when a slot frees."
+            )
+            time.sleep(QUEUED_TICK_SECONDS)
+            place = slots.request(who)
+        box.empty()
         return True, exclusive_chunk(step)
-    finally:
-        if not held:
+    finally:  # also when a rerun interrupts the wait
+        box.empty()
+        if not its_own_run:
             slots.release(who)
 
 

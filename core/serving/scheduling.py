@@ -48,6 +48,32 @@ def thread_shares(total: int, jobs: int) -> list[int]:
     return [share + 1 if place < rest else share for place in range(jobs)]
 
 
+def fair_shares(total: int, wants: list[int | None]) -> list[int]:
+    """Cores for jobs that want at most `wants[i]` each (None: any number), earliest first:
+    equal shares as `thread_shares` splits them, and what a job cannot use goes on to the
+    others (a sin fit uses one core, so a SIGNS run beside it on four cores gets three). At
+    least 1 each; more jobs than cores (PLAYGROUND_MAX_JOBS above the core count) get 1 each."""
+    total = max(1, total)
+    shares = [0] * len(wants)
+    caps = [total if want is None else max(1, min(total, want)) for want in wants]
+    left, active = total, list(range(len(wants)))
+    while left > 0 and active:
+        if left >= len(active):
+            offers = thread_shares(left, len(active))
+        else:  # fewer cores left than jobs still wanting: one each to the earliest
+            offers = [1] * left + [0] * (len(active) - left)
+        given = 0
+        for job, offer in zip(active, offers, strict=True):
+            taken = min(offer, caps[job] - shares[job])
+            shares[job] += taken
+            given += taken
+        left -= given
+        active = [job for job in active if shares[job] < caps[job]]
+        if given == 0:
+            break
+    return [max(1, share) for share in shares]
+
+
 @dataclass
 class TrainingSlots:
     """Who may train now. Every training tick calls `request(who)`; 0 means "go", N > 0 means
@@ -63,6 +89,7 @@ class TrainingSlots:
         default_factory=dict
     )  # who -> (since, last seen)
     _waiting: dict[str, float] = field(default_factory=dict)  # who -> last seen, in arrival order
+    _wants: dict[str, int | None] = field(default_factory=dict)  # who -> cores it can use
 
     def request(self, who: str) -> int:
         """0 when `who` may run a chunk of training now, else its 1-based place in the queue."""
@@ -89,25 +116,29 @@ class TrainingSlots:
         with self._lock:
             self._holders.pop(who, None)
             self._waiting.pop(who, None)
+            self._wants.pop(who, None)
             self._promote(self.clock())
 
-    def holds(self, who: str) -> bool:
-        """Whether `who` holds a slot now."""
+    def knows(self, who: str) -> bool:
+        """Whether `who` holds a slot or waits in line now."""
         with self._lock:
-            return who in self._holders
+            return who in self._holders or who in self._waiting
 
-    def cores_for(self, who: str, total: int) -> int:
-        """The cores `who`'s job may use now: its share of `total` among the jobs holding a slot
-        (`thread_shares`, in the order they got it), so a job alone gets all `total` and several
-        split them without oversubscribing the machine; 1 for a job that holds no slot. A job's
-        results do not depend on it: core.parallel runs the same fixed pieces on any number of
-        cores."""
+    def cores_for(self, who: str, total: int, wants: int | None = None) -> int:
+        """The cores `who`'s job may use now, for a job that can use at most `wants` (None: any
+        number): its fair share of `total` among the jobs holding a slot (`fair_shares`, in the
+        order they got it, each with what it last said it wants), so a job alone gets all it can
+        use and several split them without oversubscribing the machine; 1 for a job that holds
+        no slot. A job's results do not depend on it: core.parallel runs the same fixed pieces
+        on any number of cores."""
         with self._lock:
             self._forget_stale(self.clock())
             holders = list(self._holders)
             if who not in holders:
                 return 1
-            return thread_shares(total, len(holders))[holders.index(who)]
+            self._wants[who] = wants
+            shares = fair_shares(total, [self._wants.get(h) for h in holders])
+            return shares[holders.index(who)]
 
     def status(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""
@@ -118,6 +149,7 @@ class TrainingSlots:
     def _forget_stale(self, now: float) -> None:
         for who in [w for w, (_, seen) in self._holders.items() if now - seen > self.stale_s]:
             del self._holders[who]
+            self._wants.pop(who, None)
         for who in [w for w, seen in self._waiting.items() if now - seen > self.stale_s]:
             del self._waiting[who]
 

@@ -13,7 +13,8 @@ from core.evaluation import evaluating
 from core.parallel import run_pieces
 from core.signs.models import use_generator
 
-EVAL_BATCH = 64  # validation/test pieces: each runs on one core, several at once
+EVAL_BATCH = 64  # validation/test pieces on the CPU: each runs on one core, several at once
+GPU_EVAL_BATCH = 256  # on a GPU: one after another, so larger
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,21 @@ def evaluate(
     """Loss, accuracy, per-class accuracy, confusion matrix and softmax for every image.
 
     Runs in `model.eval()` under `torch.no_grad()` in pieces of EVAL_BATCH (on the CPU, on the
-    job's cores: core.parallel); the model's mode is
+    job's cores: core.parallel; GPU_EVAL_BATCH on a GPU); the model's mode is
     restored afterwards. The number of classes is the model's output width unless given.
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
 
+    size = EVAL_BATCH if device.type == "cpu" else GPU_EVAL_BATCH
+
     def part(start: int):
         def run() -> torch.Tensor:
             with torch.no_grad():  # grad mode is per thread: a piece's worker needs its own
-                return model(images[start : start + EVAL_BATCH].to(device)).float().cpu()
+                return model(images[start : start + size].to(device)).float().cpu()
 
         return run
 
-    parts = [part(start) for start in range(0, len(labels), EVAL_BATCH)]
+    parts = [part(start) for start in range(0, len(labels), size)]
     with evaluating(model):  # read-only in eval mode: the CPU's pieces can share the model
         if device.type == "cpu":  # fixed pieces on the job's cores (core.parallel)
             logits_parts = run_pieces(parts)

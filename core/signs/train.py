@@ -131,6 +131,7 @@ class ClassifierTrainer:
             self.train_images, self.train_labels, self.config, self.generator, self.needs_pairs
         )
         self._copies: list[tuple[list, nn.Module]] = []  # model copies for the batch's pieces
+        self._copy_generators: list[torch.Generator] = []  # their dropout masks, kept across copies
         self._batches = None  # the loader's iterator over the current epoch
         self._order: torch.Tensor | None = None  # the tensors pipeline's shuffled indices
         self._position = 0  # images (tensors) or batches (loader) of this epoch done
@@ -148,6 +149,14 @@ class ClassifierTrainer:
             self._schedule_end = self.total_batches
         else:
             self.scheduler = None
+
+    @property
+    def cores_wanted(self) -> int:
+        """How many cores a batch can keep busy: its pieces on the CPU (core.parallel), 1 on a
+        GPU (the CPU only feeds it)."""
+        if self.device.type != "cpu":
+            return 1
+        return len(piece_sizes(self.config.batch_size))
 
     @property
     def current_lr(self) -> float:
@@ -217,8 +226,13 @@ class ClassifierTrainer:
                 raise
             raise explain_runtime_error(error, self.config) from None
         if self.done:
-            self._copies.clear()  # a finished run gives its pieces' model copies back (Resume remakes them)
+            self.free_copies()
         return StepReport(count, new_epochs, self.done)
+
+    def free_copies(self) -> None:
+        """Give back the model copies of the batch's pieces (a stopped or finished run; the next
+        batch makes them again, their dropout generators kept)."""
+        self._copies.clear()
 
     def _epoch_over(self) -> bool:
         if self.pipeline == "loader":
@@ -309,6 +323,9 @@ class ClassifierTrainer:
                 for mine, theirs in zip(params[0], others, strict=True):
                     if theirs.grad is not None:
                         mine.grad.add_(theirs.grad)
+                        theirs.grad = (
+                            None  # a copy keeps its weights only, not a second model's worth
+                        )
             for name, buffer in self.model.named_buffers():
                 if buffer.is_floating_point() and len(replicas) > 1:  # running mean and variance
                     for other in replicas[1:]:
@@ -327,15 +344,20 @@ class ClassifierTrainer:
         model's weights, statistics and mode now. A copy's dropout draws from a generator of its
         own, seeded from the run's seed and its place, so pieces never share a generator."""
         copies = self._copies
-        signature = [tuple(p.shape) for p in self.model.parameters()]
-        if copies and copies[0][0] != signature:  # the model changed (a new head): copy anew
+        signature = [(tuple(p.shape), p.requires_grad) for p in self.model.parameters()]
+        if copies and copies[0][0] != signature:  # a new head, (un)frozen layers: copy anew
             copies.clear()
         while len(copies) < count - 1:
             place = len(copies) + 1
+            # the copy's generator outlives the copy (free_copies), so a resumed run draws on
+            # from where it stopped, as one long run would
+            while len(self._copy_generators) < place:
+                seed = self.config.seed * 1000 + len(self._copy_generators) + 1
+                self._copy_generators.append(torch.Generator().manual_seed(seed))
             # a generator cannot be deep-copied: give the copy none, then its own
             memo = {id(m.generator): None for m in self.model.modules() if isinstance(m, Dropout)}
             twin = copy.deepcopy(self.model, memo)
-            use_generator(twin, torch.Generator().manual_seed(self.config.seed * 1000 + place))
+            use_generator(twin, self._copy_generators[place - 1])
             copies.append((signature, twin))
         replicas = [self.model] + [twin for _, twin in copies[: count - 1]]
         with torch.no_grad():

@@ -48,10 +48,22 @@ def test_a_student_alone_trains_on_every_core_and_the_page_says_so(signs_run):
     assert slots.status() == (0, 0)
     at.button(key="signs_train").click().run()
     assert not at.exception and at.session_state["signs_running"]
-    assert at.session_state["_cores"] == (CPU_THREADS, 1, slots.capacity)
+    cores = min(CPU_THREADS, 2)  # a batch of 32 is 2 pieces: it can use 2 cores
+    assert at.session_state["_cores"] == (cores, 1, slots.capacity, 2)
     sentence = cores_caption(at)
     assert "only run training now" in sentence and "same seed gives the same run" in sentence
-    assert "trains on all of the server" in sentence or CPU_THREADS == 1
+    if CPU_THREADS <= 2:
+        assert "trains on all of the server" in sentence
+
+
+def test_a_batch_of_one_piece_keeps_one_core_busy_and_the_page_says_why(signs_run):
+    at = signs_run
+    at.select_slider(key="signs_batch").set_value(16).run()
+    at.button(key="signs_train").click().run()
+    assert not at.exception and at.session_state["signs_running"]
+    assert at.session_state["_cores"][0] == 1
+    if CPU_THREADS > 1:
+        assert "a batch of this size is 1 piece, so it keeps 1 busy" in cores_caption(at)
 
 
 def test_with_another_student_training_the_run_states_its_share(signs_run):
@@ -64,7 +76,7 @@ def test_with_another_student_training_the_run_states_its_share(signs_run):
         at.button(key="signs_train").click().run()
         assert not at.exception and at.session_state["signs_running"]
         share = max(1, CPU_THREADS // 2)  # the later of two jobs gets the smaller half
-        assert at.session_state["_cores"] == (share, 2, slots.capacity)
+        assert at.session_state["_cores"] == (share, 2, slots.capacity, 2)
         assert "2 runs train now" in cores_caption(at)
         at.button(key="signs_stop").click().run()
         speeds = next(d.value for d in at.dataframe if "images/s" in d.value.columns)

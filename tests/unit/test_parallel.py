@@ -203,3 +203,28 @@ def test_a_new_head_gets_new_copies_and_evaluation_is_the_same_on_any_cores(data
     with using_cores(2):
         two = evaluate(trainer.model, data.train_images, data.train_labels)
     assert torch.equal(one.probabilities, two.probabilities) and one.loss == two.loss
+
+
+def test_copies_given_back_mid_run_change_nothing(data):
+    """A stopped run frees its pieces' model copies; the next batch makes them again and their
+    dropout masks go on where they stopped: the same bits as a run never stopped."""
+    config = ClassifierConfig(batch_size=32, epochs=1, dropout=0.3, val_fraction=0.0)
+    straight, stopped = ClassifierTrainer(config, data), ClassifierTrainer(config, data)
+    straight.run(3)
+    stopped.run(1)
+    stopped.free_copies()
+    stopped.run(2)
+    assert straight.batch_losses == stopped.batch_losses
+    assert all(torch.equal(v, weights(straight)[k]) for k, v in weights(stopped).items())
+
+
+def test_freezing_layers_mid_run_copies_the_model_anew(data):
+    """Copies follow which parameters train: frozen ones get no gradient from any piece."""
+    trainer = ClassifierTrainer(ClassifierConfig(batch_size=32, epochs=2, val_fraction=0.0), data)
+    trainer.run(1)
+    frozen = trainer.model.features[0][0].weight
+    frozen.requires_grad_(False)
+    before = frozen.detach().clone()
+    trainer.run(1)
+    assert frozen.grad is None and torch.equal(frozen, before)
+    assert trainer.batches_done == 2

@@ -3,7 +3,7 @@
 import os
 import threading
 
-from core.serving.scheduling import TrainingSlots, thread_shares
+from core.serving.scheduling import TrainingSlots, fair_shares, thread_shares
 
 
 class FakeClock:
@@ -108,6 +108,32 @@ def test_shares_of_many_cores_follow_thread_shares_in_the_order_jobs_got_a_slot(
     for who in "abcd":
         many.request(who)
     assert [many.cores_for(w, 2) for w in "abcd"] == [1] * 4  # more jobs than cores: one each
+
+
+def test_cores_a_job_cannot_use_go_to_the_others():
+    assert fair_shares(4, [None, 1]) == [3, 1]  # SIGNS beside a sin fit
+    assert fair_shares(4, [2, None]) == [2, 2]
+    assert fair_shares(8, [2, 1, None]) == [2, 1, 5]
+    assert fair_shares(16, [None, None, None]) == thread_shares(16, 3)
+    assert fair_shares(2, [None] * 5) == [1] * 5  # more jobs than cores: one each
+    for total in range(1, 9):
+        for wants in ([None, 1, 3], [1, 1], [4, None, 2, 1]):
+            shares = fair_shares(total, wants)
+            assert all(s >= 1 for s in shares)
+            assert sum(shares) <= max(total, len(wants))  # never oversubscribed
+            capped = [w if w is not None else total for w in wants]
+            assert all(s <= max(1, c) for s, c in zip(shares, capped, strict=True))
+
+
+def test_a_job_says_what_it_can_use_and_the_others_get_the_rest():
+    slots, _ = make(capacity=2)
+    slots.request("signs")
+    slots.request("sin")
+    assert slots.cores_for("sin", 4, wants=1) == 1
+    assert slots.cores_for("signs", 4, wants=None) == 3
+    assert slots.cores_for("signs", 4, wants=2) == 2  # a batch of two pieces
+    slots.release("sin")
+    assert slots.cores_for("signs", 4, wants=2) == 2
 
 
 def test_many_threads_never_exceed_capacity():

@@ -80,6 +80,7 @@ def finish(trainer: ClassifierTrainer) -> None:
     """Stop the run, hand the training turn on and note its speed."""
     st.session_state["signs_running"] = False
     end_training_turn()  # the next student in the queue starts at once
+    trainer.free_copies()  # its pieces' model copies, until it trains again
     if trainer.images_seen:
         record_speed(st.session_state["signs_runs"], trainer)
 
@@ -139,7 +140,7 @@ def training_panel(config, data, data_key: str, pipeline: str = "loader") -> Non
     )  # the server's fair queue: wait here while others train
     if running and not queued:
         try:
-            exclusive_chunk(lambda: trainer.run_for(TICK_SECONDS))
+            exclusive_chunk(lambda: trainer.run_for(TICK_SECONDS), wants=trainer.cores_wanted)
         except ClassifierError as error:
             state["signs_error"] = str(error)
             finish(trainer)
