@@ -142,15 +142,15 @@ print(torch.cuda.device_count())               # 1: GPU {ids[-1]} is now cuda:0"
 
 
 def describe_device(name: str) -> str:
-    """A one-line human description: "cpu (2 threads)" or "cuda:0 — NVIDIA H100 (80 GB)".
+    """A one-line human description: "cpu (2 cores)" or "cuda:0 — NVIDIA H100 (80 GB)".
 
-    The CPU's count is the threads the server's training may use in all (CPU_THREADS), the same
-    in the sidebar and in every device picker; each run's own share is stated beside its
-    progress."""
+    The CPU's count is the cores the server's training may use in all (CPU_THREADS: torch's
+    threads, one per core), the same in the sidebar and in every device picker; each run's own
+    share is stated beside its progress."""
     device = resolve_device(name)
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         return GpuInfo(device.index, props.name, int(props.total_memory)).label
     if device.type == "cpu":
-        return f"cpu ({CPU_THREADS} threads)"
+        return f"cpu ({CPU_THREADS} core{'s' * (CPU_THREADS != 1)})"
     return str(device)

@@ -56,9 +56,9 @@ def device_picker(
         format_func=choices.__getitem__,
         key=key,
         help=help
-        or "Where the model and the data live while training. The CPU's threads are the "
-        "server's: every run gets the same share of them whoever else trains, so one seed "
-        "gives one run. The speed you get on each device is listed after a run.",
+        or "Where the model and the data live while training. The CPU's cores are the "
+        "server's: a run alone gets all it can use, runs side by side share them, and one seed "
+        "gives one run either way. The speed you get on each device is listed after a run.",
     )
 
 

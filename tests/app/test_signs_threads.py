@@ -38,7 +38,7 @@ def test_picker_and_sidebar_name_the_same_threads(signs_run):
     at = signs_run
     picker = at.selectbox(key="signs_device")
     label = picker.format_func(picker.value)
-    assert label == f"cpu ({CPU_THREADS} threads)"
+    assert label == f"cpu ({CPU_THREADS} core{'s' * (CPU_THREADS != 1)})"
     assert any(label in c.value for c in at.sidebar.caption)
 
 

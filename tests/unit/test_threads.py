@@ -17,7 +17,7 @@ def _train_a_bit() -> None:
 
 def test_cpu_description_states_the_servers_threads_whatever_this_thread_uses():
     assert CPU_THREADS >= 1
-    assert describe_device("cpu") == f"cpu ({CPU_THREADS} threads)"
+    assert describe_device("cpu") == f"cpu ({CPU_THREADS} core{'s' * (CPU_THREADS != 1)})"
     seen = {}
 
     def job():
@@ -27,7 +27,9 @@ def test_cpu_description_states_the_servers_threads_whatever_this_thread_uses():
     thread = threading.Thread(target=job)
     thread.start()
     thread.join()
-    assert seen["label"] == f"cpu ({CPU_THREADS} threads)"  # the picker and sidebar agree
+    assert (
+        seen["label"] == f"cpu ({CPU_THREADS} core{'s' * (CPU_THREADS != 1)})"
+    )  # the picker and sidebar agree
 
 
 def test_each_thread_keeps_its_own_count():
