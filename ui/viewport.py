@@ -57,6 +57,8 @@ export default function (component) {{
   live.setStateValue = setStateValue;
   live.known = data && data.width && data.height ? data : null;
   if (!live.known) live.sent = null;  // a new session knows nothing yet: tell it
+  // what the server knows, for tests that wait for the charts drawn at this size
+  if (live.known) document.documentElement.dataset.viewportKnown = `${{data.width}}x${{data.height}}`;
   report();
   return () => {{
     window.removeEventListener("resize", onResize);
