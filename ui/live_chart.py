@@ -235,7 +235,7 @@ def _figure(
                 xref="paper",
                 yref="paper",
                 x=0.5,
-                y=0.5,
+                y=0.8,  # above the middle, where a log axis puts the optimum's line
                 text=empty,
                 showarrow=False,
                 font=dict(size=14, color=INK),
