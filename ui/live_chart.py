@@ -316,7 +316,7 @@ EMPTY_TEXT = "No steps yet: press Train or Step once."
 
 
 def _empty_axes(layout: dict, guides: list[float], log_y: bool) -> None:
-    """A chart with no data: a sentence in the middle, and axes with ticks that read well (a log
+    """A chart with no data: a sentence above the middle, and axes with ticks that read well (a log
     axis left to itself labels the digits of one decade: '9 1 2 3')."""
     layout["xaxis"] = {**layout["xaxis"], "range": [0, 100]}
     positive = [v for v in guides if v is not None and np.isfinite(v) and v > 0]
