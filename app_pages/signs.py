@@ -178,9 +178,10 @@ with tab_model:
             st.markdown(
                 f"On this server's CPU the page runs this loop with each batch of "
                 f"{config.batch_size} cut into {len(pieces)} pieces of {pieces[-1]}+ images, each "
-                "on a core of its own, and adds their gradients up in order: the same run on any "
-                "number of cores. Batch norm then normalises over each piece (as `nn.DataParallel` "
-                "does over each GPU's part), so this loop on its own ends slightly differently."
+                "on a core of its own: the pieces meet at every batch norm layer to normalise over "
+                "the whole batch (as `nn.SyncBatchNorm` does across GPUs), and their gradients are "
+                "added up in order. So it is the same run on any number of cores, and the same "
+                "computation as this loop, up to rounding (its sums are added in another order)."
             )
 
 

@@ -8,6 +8,8 @@ process-wide pool (torch releases the GIL inside its operations, so the workers 
 at once), and the pieces are fixed by the data, never by how many cores are free. A job with one
 core runs its pieces one after the other; a job alone on a 2-core server runs two at a time;
 the results are combined in the pieces' order either way, so they are the same bits.
+`run_pieces` runs independent pieces (evaluation); `run_together` starts a batch's pieces at once
+so that they can meet mid-way and share values (batch norm's statistics: core.piece_norm).
 
 How many cores a job may use is set around its work with `using_cores(n)` (the training queue's
 share, see core.serving.TrainingSlots.cores_for); code that sets nothing, such as a script or
@@ -85,6 +87,98 @@ def using_cores(count: int) -> Iterator[int]:
             _here.cores = before
 
 
+class Meeting:
+    """Where the pieces of one `run_together` call meet: `share(key, value)` waits until every
+    piece has given its value for `key` and returns them all in the pieces' order. A piece
+    gives back its core while it waits, so a job granted fewer cores than it has pieces still
+    gets through (the pieces take turns between meetings)."""
+
+    def __init__(self, count: int, cores: int) -> None:
+        self.count = count
+        self._barrier = threading.Barrier(count)
+        self._permits = threading.Semaphore(cores)
+        self._lock = threading.Lock()
+        self._slots: dict[object, list] = {}
+
+    def share(self, key: object, value: object) -> list:
+        index = _here.meeting[1]
+        with self._lock:
+            slot = self._slots.setdefault(key, [None] * self.count)
+        slot[index] = value
+        self._permits.release()
+        try:
+            self._barrier.wait(MEETING_TIMEOUT_S)
+        finally:
+            self._permits.acquire()
+        if any(value is None for value in slot):
+            raise RuntimeError(f"the pieces did not all meet at {key!r}")
+        return list(slot)
+
+    def abort(self) -> None:
+        """A piece failed: the others stop waiting for it (threading.BrokenBarrierError)."""
+        self._barrier.abort()
+
+
+MEETING_TIMEOUT_S = 600.0  # a safety net only: pieces of one batch meet within milliseconds
+
+
+def meeting() -> Meeting | None:
+    """The meeting of the `run_together` piece running on this thread, else None."""
+    place = getattr(_here, "meeting", None)
+    return None if place is None else place[0]
+
+
+_group_pool: ThreadPoolExecutor | None = None
+_group_free = threading.Condition()
+_group_workers = [POOL_WORKERS]  # workers not yet reserved by a run_together call
+
+
+def run_together(pieces: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """Run every piece on a worker thread of its own, all started at once so that they can meet
+    (`meeting().share`), at most `workers` (default `cores()`) computing at a time, and return
+    their results in order. The workers of a call are reserved all together (a call never holds
+    some while waiting for the rest, so calls from many jobs cannot block each other). An
+    exception in a piece breaks its meeting and is raised here once every piece has stopped."""
+    global _group_pool
+    count = len(pieces)
+    if count <= 1 or count > POOL_WORKERS:
+        raise ValueError(f"run_together takes 2 to {POOL_WORKERS} pieces, not {count}")
+    width = max(1, min(count, workers if workers is not None else cores()))
+    place = Meeting(count, width)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        _here.meeting = (place, index)
+        place._permits.acquire()
+        try:
+            results[index] = pieces[index]()
+        except BaseException:
+            place.abort()
+            raise
+        finally:
+            place._permits.release()
+            del _here.meeting
+
+    with _group_free:
+        _group_free.wait_for(lambda: _group_workers[0] >= count)
+        _group_workers[0] -= count
+        if _group_pool is None:
+            _group_pool = ThreadPoolExecutor(
+                POOL_WORKERS, thread_name_prefix=_PREFIX, initializer=_one_thread
+            )
+    try:
+        futures = [_group_pool.submit(run, index) for index in range(count)]
+        errors = [future.exception() for future in futures]  # waits for all of them
+    finally:
+        with _group_free:
+            _group_workers[0] += count
+            _group_free.notify_all()
+    first = next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), None)
+    if first is not None or any(errors):
+        raise first or next(e for e in errors if e is not None)
+    return results
+
+
 def run_pieces(pieces: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
     """Run every piece single-threaded on the pool, at most `workers` (default: `cores()`) at
     once, and return their results in the pieces' order. Runner r takes pieces r, r + w, ...
@@ -111,8 +205,8 @@ def run_pieces(pieces: Sequence[Callable[[], T]], workers: int | None = None) ->
 
 # Training batches are split into pieces of at least PIECE_IMAGES images, at most MAX_PIECES:
 # a fixed rule of the batch size alone (never of the free cores), so one seed gives one run.
-# Batch norm then normalises over each piece, as torch's DataParallel does over each GPU's part
-# of a batch ("ghost batches"); 16 images still give it a steady mean and variance.
+# The pieces of a batch run together (run_together) and meet at every batch norm layer to share
+# their statistics (core.piece_norm), so batch norm still normalises over the whole batch.
 # Each piece trains on a copy of the model, so MAX_PIECES also bounds a session's model copies.
 PIECE_IMAGES = 16
 MAX_PIECES = 4

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from core.optimizers import build_optimizer
-from core.parallel import piece_sizes, run_pieces
+from core.parallel import piece_sizes, run_pieces, run_together
+from core.piece_norm import whole_batch_norm
 from core.signs.augment import augment_batch
 from core.signs.config import OPTIMIZERS, ClassifierConfig, ClassifierError, validate_config
 from core.signs.data import TensorData
@@ -296,9 +297,11 @@ class ClassifierTrainer:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimizer step on the CPU, the batch split by core.parallel.piece_sizes: each
         piece's forward and backward runs single-threaded on its own copy of the model (as many
-        at once as the job has cores), the gradients are added up in the pieces' order into the
-        model's, and batch norm's running statistics averaged over the pieces. Returns (mean loss,
-        correct predictions). Same bits on any number of cores: see core.parallel."""
+        at once as the job has cores), the pieces meeting at each batch norm layer to normalise
+        over the whole batch (core.piece_norm; the model's own layers keep the running
+        statistics), and the gradients are added up in the pieces' order into the model's.
+        Returns (mean loss, correct predictions). Same bits on any number of cores: see
+        core.parallel."""
         sizes = piece_sizes(len(labels))
         replicas = self._replicas(len(sizes))
         parts = list(zip(images.split(sizes), labels.split(sizes), replicas, strict=True))
@@ -316,7 +319,11 @@ class ClassifierTrainer:
 
             return work
 
-        results = run_pieces([piece(*part) for part in parts])
+        if len(parts) == 1:
+            results = run_pieces([piece(*parts[0])])
+        else:  # the pieces meet at every batch norm layer: it normalises over the whole batch
+            with whole_batch_norm(replicas):
+                results = run_together([piece(*part) for part in parts])
         with torch.no_grad():
             params = [list(model.parameters()) for model in replicas]
             for others in params[1:]:  # in the pieces' order: the same sum every time
@@ -326,11 +333,6 @@ class ClassifierTrainer:
                         theirs.grad = (
                             None  # a copy keeps its weights only, not a second model's worth
                         )
-            for name, buffer in self.model.named_buffers():
-                if buffer.is_floating_point() and len(replicas) > 1:  # running mean and variance
-                    for other in replicas[1:]:
-                        buffer.add_(other.get_buffer(name))
-                    buffer.div_(len(replicas))
         self.optimizer.step()
         loss = results[0][0]
         correct = results[0][1]

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from core.classifier import ClassifierConfig, ClassifierTrainer, evaluate, tensor_data
-from core.parallel import cores, piece_sizes, run_pieces, using_cores
+from core.parallel import cores, meeting, piece_sizes, run_pieces, run_together, using_cores
+from core.piece_norm import whole_batch_norm
 from core.signs.loader import train_loader
 from core.signs.models import build_model
 from core.signs_data import synthetic_signs
@@ -59,6 +60,48 @@ def test_a_grant_holds_on_its_own_thread_only_and_ends_with_its_block():
             assert cores() == 1
         assert cores() == 3
     assert cores() == outside and seen["other"] == outside
+
+
+def test_pieces_run_together_meet_and_take_turns_on_fewer_cores():
+    """run_together starts every piece at once; at a meeting each gets every piece's value in
+    order, and with one core granted they still never compute two at a time."""
+    busy, peak, lock = [0], [0], threading.Lock()
+
+    def piece(value: int):
+        def run() -> list:
+            seen = []
+            for round_number in range(3):
+                with lock:
+                    busy[0] += 1
+                    peak[0] = max(peak[0], busy[0])
+                time.sleep(0.01)
+                with lock:
+                    busy[0] -= 1
+                seen.append(meeting().share(round_number, value * 10 + round_number))
+            return seen
+
+        return run
+
+    for granted in (1, 3):
+        peak[0] = 0
+        results = run_together([piece(i) for i in range(3)], workers=granted)
+        assert results == [[[0, 10, 20], [1, 11, 21], [2, 12, 22]]] * 3
+        assert peak[0] == granted
+    assert meeting() is None  # outside a piece there is nobody to meet
+
+
+def test_a_piece_that_fails_before_its_meeting_releases_the_others():
+    def waits() -> list:
+        return meeting().share("stats", 1)
+
+    def broken() -> None:
+        raise ValueError("this piece fails")
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="this piece fails"):
+        run_together([waits, broken, waits], workers=3)
+    assert time.perf_counter() - started < 5  # nobody waited for the broken piece
+    assert run_together([lambda: 1, lambda: 2]) == [1, 2]  # the workers were given back
 
 
 def test_a_failing_piece_raises_after_every_piece_has_stopped():
@@ -153,16 +196,17 @@ def test_pieces_give_torchs_full_batch_step_for_a_model_without_batch_norm(data)
         torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
 
 
-def test_batch_norm_normalises_each_piece_and_keeps_the_pieces_mean_statistics(data):
-    """The course CNN (dropout off): torch modules run on each piece by hand — one copy of the
-    model per piece, the mean loss's share backpropagated, gradients summed, the running
-    statistics averaged — give the trainer's step."""
+@pytest.mark.parametrize("cores_given", [1, 2])
+def test_batch_norm_over_the_pieces_is_torchs_batch_norm_over_the_whole_batch(data, cores_given):
+    """The course CNN (dropout off), batch of 64 in four pieces: the pieces meet at every batch
+    norm layer, so the trainer's step (loss, weights, running statistics) is torch's own
+    full-batch step, on one core (the pieces taking turns) as on two."""
     config = ClassifierConfig(
         model="signs_cnn",
         optimizer="sgd",
         lr=0.05,
         lr_schedule="constant",
-        batch_size=32,
+        batch_size=64,
         dropout=0.0,
         flip=False,
         epochs=1,
@@ -170,24 +214,67 @@ def test_batch_norm_normalises_each_piece_and_keeps_the_pieces_mean_statistics(d
     )
     images, labels = first_batch(config, data)
     model = build_model("signs_cnn", dropout=0.0, generator=torch.Generator().manual_seed(0))
-    copies = [model, copy.deepcopy(model)]
-    for twin, x, y in zip(copies, images.split(16), labels.split(16), strict=True):
-        (F.cross_entropy(twin(x), y) * 0.5).backward()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
     with torch.no_grad():
-        expected = {
-            n: p - 0.05 * (p.grad + q.grad)
-            for (n, p), q in zip(model.named_parameters(), copies[1].parameters(), strict=True)
-        }
-        for name, buffer in model.named_buffers():
-            if buffer.is_floating_point():
-                expected[name] = (buffer + copies[1].get_buffer(name)) / 2
+        expected = {n: p - 0.05 * p.grad for n, p in model.named_parameters()}
+        expected.update(model.named_buffers())
     trainer = ClassifierTrainer(config, data)
-    with using_cores(2):
+    with using_cores(cores_given):
         trainer.run(1)
+    assert piece_sizes(64) == [16] * 4
+    assert trainer.batch_losses[0] == pytest.approx(loss.item(), rel=1e-6)
     state = trainer.model.state_dict()
     for name, value in expected.items():
-        torch.testing.assert_close(state[name], value, rtol=1e-5, atol=1e-6, msg=name)
+        torch.testing.assert_close(state[name], value, rtol=1e-5, atol=1e-5, msg=name)
     assert state["features.0.1.num_batches_tracked"].item() == 1
+
+
+def test_whole_batch_norm_matches_torch_for_1d_and_2d_without_affine_and_with_cumulative_momentum():
+    """core.piece_norm on its own, against torch's batch norm of the whole batch: outputs, every
+    gradient and the running statistics, for layers of every kind the models use."""
+    generator = torch.Generator().manual_seed(3)
+    layers = [
+        torch.nn.BatchNorm2d(5),
+        torch.nn.BatchNorm1d(7, affine=False),
+        torch.nn.BatchNorm1d(7, momentum=None),
+    ]
+    shapes = [(24, 5, 6, 6), (24, 7), (24, 7)]
+    for layer, shape in zip(layers, shapes, strict=True):
+        if layer.affine:
+            torch.nn.init.normal_(layer.weight, generator=generator)
+            torch.nn.init.normal_(layer.bias, generator=generator)
+        x = torch.randn(shape, generator=generator) * 3 + 1
+        dy = torch.randn(shape, generator=generator)
+        whole = copy.deepcopy(layer)
+        xw = x.clone().requires_grad_(True)
+        expected = whole(xw)
+        expected.backward(dy)
+        copies = [layer, copy.deepcopy(layer), copy.deepcopy(layer)]
+        xs = [part.clone().requires_grad_(True) for part in x.split([10, 8, 6])]
+
+        def piece(twin: torch.nn.Module, part: torch.Tensor, grad: torch.Tensor):
+            def run() -> torch.Tensor:
+                out = twin(part)
+                out.backward(grad)
+                return out.detach()
+
+            return run
+
+        pieces = [piece(*p) for p in zip(copies, xs, dy.split([10, 8, 6]), strict=True)]
+        with whole_batch_norm(copies):
+            outs = run_together(pieces, workers=2)
+        torch.testing.assert_close(torch.cat(outs), expected.detach(), rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(torch.cat([t.grad for t in xs]), xw.grad, rtol=1e-5, atol=1e-5)
+        if layer.affine:
+            grads = [sum(c.weight.grad for c in copies), sum(c.bias.grad for c in copies)]
+            torch.testing.assert_close(grads[0], whole.weight.grad, rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(grads[1], whole.bias.grad, rtol=1e-5, atol=1e-5)
+        for twin in copies:  # every copy updated its statistics as the whole batch did
+            torch.testing.assert_close(twin.running_mean, whole.running_mean)
+            torch.testing.assert_close(twin.running_var, whole.running_var)
+            assert twin.num_batches_tracked.item() == whole.num_batches_tracked.item()
+        assert "forward" not in vars(layer)  # the layers are plain batch norm again
 
 
 def test_a_new_head_gets_new_copies_and_evaluation_is_the_same_on_any_cores(data):
