@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.parallel import piece_sizes, set_default_cores
+from core.parallel import piece_sizes
 from core.signs import (
     ALL_GPUS,
     DROPOUT_MODELS,
@@ -14,7 +14,7 @@ from core.signs import (
     evaluate,
     training_snippet,
 )
-from ui.classroom import share_box
+from ui.classroom import share_box, training_slots
 from ui.device_picker import device_picker, several_gpus_expander
 from ui.signs import charts, export, model_table, pictures, results, save_load, settings, training
 from ui.signs import data_source as source
@@ -22,9 +22,9 @@ from ui.signs.memo import cached
 from ui.signs.own_data import own_signs_source
 from ui.signs.pretrained import pretrained_section
 
-# Evaluating, predicting and comparing outside a training turn get one core: the cores are the
-# training queue's to share (core.parallel).
-set_default_cores(1)
+# The server's training queue, made once per process with its settings: evaluating, predicting
+# and comparing outside a training turn get one core (the cores are the queue's to share).
+training_slots()
 
 state = st.session_state
 settings.restore()

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.serving.scheduling import TrainingSlots, default_capacity
-from core.serving.session_store import SessionStore, release_memory
+from core.serving.session_store import SessionStore, keep_freed_memory, release_memory
 from ui.viewport import track_viewport, viewport_size
 
 # Session-state keys that hold a student's work (trainers, histories, run tables, programs).
@@ -71,7 +71,14 @@ MIN_CHART_PX = 240  # no chart is squeezed below this, however short the viewpor
 @st.cache_resource(show_spinner=False)
 def training_slots() -> TrainingSlots:
     """One queue per server process. Each job's share of the cores is set per chunk
-    (`job_cores`), so a student alone gets them all."""
+    (`job_cores`), so a student alone gets them all. Made once per process, it also sets what
+    training on a server needs: work outside a training turn (evaluating, predicting) gets one
+    core, the cores being the queue's to share (core.parallel), and glibc keeps the memory a
+    batch frees for the next (keep_freed_memory)."""
+    from core.parallel import set_default_cores  # imports torch: not before a page trains
+
+    set_default_cores(1)
+    keep_freed_memory()
     return TrainingSlots(capacity=default_capacity())
 
 
