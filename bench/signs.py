@@ -42,6 +42,7 @@ from bench._in_app import LoneStudent
 from bench.report import emit
 from core.classifier import ClassifierConfig, ClassifierTrainer, TensorData, evaluate, tensor_data
 from core.optimizers import build_optimizer
+from core.serving.session_store import keep_freed_memory
 from core.signs.loader import train_loader
 from core.signs.models import DROPOUT_MODELS, build_model
 from core.signs_data import synthetic_signs
@@ -301,6 +302,9 @@ def in_app_figures(config: ClassifierConfig, signs, ours: dict) -> dict:
 
 
 def main() -> None:
+    # glibc tuned as the server tunes it (ui.classroom.training_slots), so that every loop here,
+    # ours and the baselines, allocates as the page does
+    keep_freed_memory()
     config = ClassifierConfig()
     emit(
         {
