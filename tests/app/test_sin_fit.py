@@ -113,7 +113,10 @@ def test_step_once_reset_and_anatomy(fit):
     assert fit.session_state["fit_trainer"].step == 1
     fit.button(key="fit_reset").click().run()
     assert fit.session_state["fit_trainer"].step == 0
-    for _ in range(4):
+    fit.button(key="fit_phase").click().run()
+    assert not any(".grad" in d.value.columns for d in fit.dataframe)  # closed: not built
+    fit.session_state["fit_anatomy_open"] = True  # the student opens the anatomy expander
+    for _ in range(3):
         fit.button(key="fit_phase").click().run()
     assert not fit.exception
     report = fit.session_state["fit_phase_report"]
@@ -152,6 +155,9 @@ def test_bad_interval_gets_a_sentence(fit):
 
 def test_show_code_matches_the_settings(fit):
     fit.selectbox(key="fit_preset").set_value("Seed listing 2 · nn + torch.optim RMSprop").run()
+    assert not [c for c in fit.code if "torch.optim" in c.value]  # closed: the listing not sent
+    fit.session_state["fit_code_open"] = True  # the student opens "Show the code"
+    fit.run()
     code = [c.value for c in fit.code if "torch.optim.RMSprop" in c.value]
     assert code and "optimizer.zero_grad()" in code[0] and "streamlit" not in code[0]
 
