@@ -130,3 +130,27 @@ def test_release_memory_frees_what_only_a_full_collection_frees():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_the_allocator_is_tuned_on_glibc_and_freed_memory_still_goes_back():
+    """keep_freed_memory takes glibc's three settings (True) where the C library is glibc, and
+    release_memory afterwards still hands freed pages back (malloc_trim ignores the threshold)."""
+    import platform
+
+    import torch
+
+    from core.serving.session_store import keep_freed_memory, release_memory
+
+    tuned = keep_freed_memory()
+    assert tuned is (platform.libc_ver()[0] == "glibc")
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 2**20
+
+    blocks = [torch.ones(4 * 2**20) for _ in range(25)]  # 25 blocks of 16 MB, now from the heap
+    grown = resident_mb()
+    del blocks
+    release_memory()
+    if tuned:
+        assert resident_mb() < grown - 200  # most of the 400 MB is back with the system
