@@ -173,9 +173,10 @@ def run_together(pieces: Sequence[Callable[[], T]], workers: int | None = None) 
         with _group_free:
             _group_workers[0] += count
             _group_free.notify_all()
-    first = next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), None)
-    if first is not None or any(errors):
-        raise first or next(e for e in errors if e is not None)
+    raised = [error for error in errors if error is not None]
+    if raised:  # the piece that failed, not the others it left waiting at a broken meeting
+        broken = threading.BrokenBarrierError
+        raise next((e for e in raised if not isinstance(e, broken)), raised[0])
     return results
 
 

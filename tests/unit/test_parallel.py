@@ -100,6 +100,8 @@ def test_a_piece_that_fails_before_its_meeting_releases_the_others():
     started = time.perf_counter()
     with pytest.raises(ValueError, match="this piece fails"):
         run_together([waits, broken, waits], workers=3)
+    with pytest.raises(ValueError, match="this piece fails"):  # whichever piece it is
+        run_together([waits, waits, broken], workers=1)
     assert time.perf_counter() - started < 5  # nobody waited for the broken piece
     assert run_together([lambda: 1, lambda: 2]) == [1, 2]  # the workers were given back
 
