@@ -13,7 +13,7 @@ from ui.sin_fit.controls import (
     loss_choice,
     settings_sidebar,
 )
-from ui.sin_fit.live import BUDGET_SECONDS, TICK_SECONDS, charts, progress_and_metrics, snapshot
+from ui.sin_fit.live import TICK_SECONDS, charts, progress_and_metrics, run_chunk, snapshot
 from ui.sin_fit.opened import opened_by_link
 from ui.sin_fit.race import race_section
 from ui.sin_fit.runs import run_record
@@ -82,7 +82,7 @@ def train_chunk() -> bool:
     trainer = state.fit_trainer
     if not training_turn():  # training takes turns for a fair share of the server
         return True
-    progress = exclusive_chunk(lambda: trainer.run_for(BUDGET_SECONDS))
+    progress = exclusive_chunk(lambda: run_chunk(trainer))
     if progress is not None:
         state.fit_rate = progress.steps_run / max(progress.seconds, 1e-9)
     if trainer.finished:
