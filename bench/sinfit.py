@@ -5,7 +5,8 @@ For each of the seed's three listings (2000 steps, 2000 points):
   in-app   a real `streamlit run` server with one student (bench/_in_app.py): the sin(x) fit page,
            the listing's preset, Train pressed; the clock runs from the click until the page shows
            "step 2,000 of 2,000" with Train enabled again: what the student waits for;
-  chunked  SineFitTrainer advanced in BUDGET_SECONDS chunks in this process, the full history
+  chunked  SineFitTrainer advanced in the page's chunks (ui.sin_fit.live.run_chunk: BUDGET_SECONDS,
+           and the rest of a nearly finished run) in this process, the full history
            kept, and after every chunk the page's three plotly figures built and serialised the
            way st.plotly_chart does (the page's work without the server and its ticks);
   plain    the seed's loop as printed (minus the print; listing 1 with its typo fixed, as our
@@ -29,7 +30,7 @@ import torch
 from bench._in_app import LoneStudent
 from bench.report import emit
 from core.sin_fit import SineFitConfig, SineFitTrainer, optimum_loss
-from ui.sin_fit.live import BUDGET_SECONDS, build_figures
+from ui.sin_fit.live import BUDGET_SECONDS, build_figures, run_chunk
 
 STEPS = 2000
 REPEATS = 9  # alternated pairs per listing; the median of 9 steadies a noisy 2-core box
@@ -132,7 +133,7 @@ def ours(config: SineFitConfig) -> tuple[float, int]:
     optimum = optimum_loss(config)
     redraws = 0
     while not trainer.finished:
-        trainer.run_for(BUDGET_SECONDS)
+        run_chunk(trainer)
         send_figures(trainer, optimum)
         redraws += 1
     assert trainer.step == STEPS and len(trainer.loss_history) == STEPS
