@@ -51,8 +51,8 @@ def keep_freed_memory() -> bool:
     A training batch allocates and frees the same activations (8 MB for the course CNN's first
     layer, per piece) again and again. By default glibc maps such blocks fresh or hands the top
     of a heap back to the system as soon as it is free, and the next batch pays a page fault per
-    4 KB to get it back: measured here, the SIGNS page trained at 269 images/s (median of five)
-    where it trains at 347 with these settings. Blocks up to 32 MB now come from the heaps,
+    4 KB to get it back: measured here, the SIGNS trainer (two cores, batch norm over the whole
+    batch) ran at 269 images/s (median of five) without these settings and at 347 with them. Blocks up to 32 MB now come from the heaps,
     heaps grow 64 MB at a time and are not trimmed below 1 GB by themselves; release_memory still
     gives everything free back when sessions are forgotten (malloc_trim ignores the threshold).
     PyTorch's CPU tuning guide recommends jemalloc or tcmalloc for the same reason; this needs

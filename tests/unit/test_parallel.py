@@ -24,28 +24,39 @@ def data():
     return tensor_data(synthetic_signs(n_train=96, n_test=12, seed=2), val_fraction=0.0)
 
 
+class Busy:
+    """Counts the pieces computing at once: `work(seconds)` inside a piece, `peak` the most seen."""
+
+    def __init__(self) -> None:
+        self.busy = self.peak = 0
+        self._lock = threading.Lock()
+
+    def work(self, seconds: float) -> None:
+        with self._lock:
+            self.busy += 1
+            self.peak = max(self.peak, self.busy)
+        time.sleep(seconds)
+        with self._lock:
+            self.busy -= 1
+
+
 def test_pieces_come_back_in_order_and_never_use_more_workers_than_granted():
-    busy, peak, lock = [0], [0], threading.Lock()
+    counter = Busy()
 
     def piece(value: int):
         def run() -> int:
-            with lock:
-                busy[0] += 1
-                peak[0] = max(peak[0], busy[0])
-            time.sleep(0.02)
-            with lock:
-                busy[0] -= 1
+            counter.work(0.02)
             return value * value
 
         return run
 
     assert run_pieces([piece(i) for i in range(7)], workers=2) == [i * i for i in range(7)]
-    assert peak[0] == 2
-    peak[0] = 0
+    assert counter.peak == 2
+    counter.peak = 0
     with using_cores(1):
         assert cores() == 1
         assert run_pieces([piece(i) for i in range(3)]) == [0, 1, 4]  # the grant is the default
-    assert peak[0] == 1
+    assert counter.peak == 1
     assert run_pieces([]) == []
 
 
@@ -65,28 +76,23 @@ def test_a_grant_holds_on_its_own_thread_only_and_ends_with_its_block():
 def test_pieces_run_together_meet_and_take_turns_on_fewer_cores():
     """run_together starts every piece at once; at a meeting each gets every piece's value in
     order, and with one core granted they still never compute two at a time."""
-    busy, peak, lock = [0], [0], threading.Lock()
+    counter = Busy()
 
     def piece(value: int):
         def run() -> list:
             seen = []
             for round_number in range(3):
-                with lock:
-                    busy[0] += 1
-                    peak[0] = max(peak[0], busy[0])
-                time.sleep(0.01)
-                with lock:
-                    busy[0] -= 1
+                counter.work(0.01)
                 seen.append(meeting().share(round_number, value * 10 + round_number))
             return seen
 
         return run
 
     for granted in (1, 3):
-        peak[0] = 0
+        counter.peak = 0
         results = run_together([piece(i) for i in range(3)], workers=granted)
         assert results == [[[0, 10, 20], [1, 11, 21], [2, 12, 22]]] * 3
-        assert peak[0] == granted
+        assert counter.peak == granted
     assert meeting() is None  # outside a piece there is nobody to meet
 
 
