@@ -4,7 +4,8 @@ Same model (the course CNN), same 1080 built-in training images, same batch size
 augmentation, measured alternately in one run:
   (a) seed   the seed's pipeline: a Dataset that opens and decodes a JPEG file from disk per
              image through torchvision transforms, batched by a DataLoader;
-  (b) plain  a plain loop over preloaded tensors (the page's "Show code" loop);
+  (b) plain  a plain loop over preloaded tensors, as torch runs it by default (the page's "Show
+             code" loop without its channels-last line: the layout the trainer keeps on a CPU);
   (c) ours   ClassifierTrainer driven in time-budget ticks, exactly as the page's fragment does
              (its Dataset + DataLoader + v2 transforms over the preloaded images).
 Then the default ClassifierConfig is trained on the default built-in set until its test accuracy
@@ -12,7 +13,7 @@ reaches 95% (ours, in this process).
 
 Then the page as a student uses it, beside the bare loop at full threads:
   bare     a bare loop of the default config at torch's full threads, batches whole (batch norm
-           over all 32): the trainer's init, the same DataLoader with its shuffles and flips,
+           over all 32), torch's default memory layout: the trainer's init, the same DataLoader with its shuffles and flips,
            one-cycle schedule, validation each epoch; test accuracy after each epoch (not
            timed), until 95%: its epoch, seconds, images/s;
   in-app   a real `streamlit run` server and one student (bench/_in_app.py): the SIGNS page with
@@ -167,8 +168,9 @@ def time_to_target(config: ClassifierConfig, data: TensorData) -> dict:
 
 def bare_to_target(config: ClassifierConfig, data: TensorData) -> dict:
     """The default run as a bare loop over preloaded tensors: the trainer's computation written
-    out as torch does it by default (whole batches at full threads, where the trainer normalises
-    batch norm over its fixed pieces, so the two may pass 95% at different epochs), timed per
+    out as torch does it by default (whole batches at full threads in the default memory layout,
+    where the trainer runs fixed pieces channels-last, so the two round apart and may pass 95% at
+    different epochs), timed per
     epoch with its validation, test accuracy after each epoch untimed. Stops at TARGET."""
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
     # the trainer's two generators: weights then dropout masks; shuffling and augmentation

