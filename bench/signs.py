@@ -205,7 +205,8 @@ def bare_to_target(config: ClassifierConfig, data: TensorData) -> dict:
             (model(data.val_images).argmax(1) == data.val_labels).float().mean().item()
         seconds += time.perf_counter() - start
         with torch.no_grad():
-            accuracy = (model(data.test_images).argmax(1) == data.test_labels).float().mean().item()
+            correct = (model(data.test_images).argmax(1) == data.test_labels).sum().item()
+            accuracy = correct / len(data.test_labels)  # as core.signs.evaluate counts it
         emit(
             {"bare_epoch": epoch, "test_accuracy": round(accuracy, 4), "seconds": round(seconds, 1)}
         )

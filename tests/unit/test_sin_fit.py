@@ -623,3 +623,20 @@ def test_a_snapshot_is_one_moment_copied():
     assert fit.tolist() == trainer.predict(grid).tolist()
     trainer.run(5)  # training on does not change what was taken
     assert snap.step == 40 and len(snap.loss_history) == 40
+
+
+def test_the_gap_to_the_optimum_is_never_a_rounding_below_it():
+    """The optimum's own coefficients, evaluated as the trainer does (float32 torch), give a
+    loss within rounding of the float64 optimum: its gap reads 0 or a rounding above, never
+    "better than the best possible"; a real gap, above or below, is shown as it is."""
+    config = SineFitConfig()  # MSE, sum, 2000 points
+    optimum = optimum_loss(config)
+    x = torch.linspace(-math.pi, math.pi, config.n_points)
+    powers = torch.stack([x**k for k in range(config.degree + 1)], dim=1)
+    coefficients = torch.tensor(optimum.coefficients, dtype=torch.float32)
+    loss = ((powers @ coefficients - torch.sin(x)) ** 2).sum().item()
+    assert loss == pytest.approx(optimum.loss, rel=1e-5)
+    assert 0.0 <= optimum.gap(loss) < 1e-5 * optimum.loss
+    assert optimum.gap(optimum.loss * (1 - 3e-8)) == 0.0  # the -2.5e-07 once shown
+    assert optimum.gap(optimum.loss * 1.01) == pytest.approx(0.01 * optimum.loss)
+    assert optimum.gap(optimum.loss * 0.99) == pytest.approx(-0.01 * optimum.loss)

@@ -76,7 +76,12 @@ def progress_and_metrics(snap: Snapshot, optimum: Optimum, rate: float | None) -
         help="The exact best polynomial of this degree for this loss on the same points "
         "(least squares for MSE).",
     )
-    columns[2].metric("Gap to the optimum", "—" if loss is None else f"{loss - optimum.loss:.4g}")
+    columns[2].metric(
+        "Gap to the optimum",
+        "—" if loss is None else f"{optimum.gap(loss):.4g}",
+        help="Loss now minus the best possible. The loss is float32 and the optimum float64: a "
+        "loss that rounds to just below the optimum (by under a millionth of it) is at it: 0.",
+    )
     columns[3].metric("Training time", f"{snap.seconds:.2f} s")
     if snap.divergence:
         st.error(snap.divergence)

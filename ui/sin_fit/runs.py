@@ -47,7 +47,7 @@ def run_record(trainer: SineFitTrainer, run_id: int, optimum: Optimum, status: s
     metrics = {
         "status": status,
         "final loss": loss,
-        "gap to optimum": None if loss is None else loss - optimum.loss,
+        "gap to optimum": None if loss is None else optimum.gap(loss),
         "steps": trainer.step,
         "time (s)": round(trainer.seconds, 2),
     }
