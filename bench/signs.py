@@ -13,8 +13,8 @@ reaches 95% (ours, in this process).
 
 Then the page as a student uses it, beside the bare loop at full threads:
   bare     a bare loop of the default config at torch's full threads, batches whole (batch norm
-           over all 32), torch's default memory layout: the trainer's init, the same DataLoader with its shuffles and flips,
-           one-cycle schedule, validation each epoch; test accuracy after each epoch (not
+           over all 32) in torch's default memory layout: the trainer's init, the same
+           DataLoader with its shuffles and flips, one-cycle schedule, validation each epoch; test accuracy after each epoch (not
            timed), until 95%: its epoch, seconds, images/s;
   in-app   a real `streamlit run` server and one student (bench/_in_app.py): the SIGNS page with
            its default settings, Train pressed, the live progress followed until it shows the
@@ -170,8 +170,8 @@ def bare_to_target(config: ClassifierConfig, data: TensorData) -> dict:
     """The default run as a bare loop over preloaded tensors: the trainer's computation written
     out as torch does it by default (whole batches at full threads in the default memory layout,
     where the trainer runs fixed pieces channels-last, so the two round apart and may pass 95% at
-    different epochs), timed per
-    epoch with its validation, test accuracy after each epoch untimed. Stops at TARGET."""
+    different epochs), timed per epoch with its validation, test accuracy after each epoch
+    untimed. Stops at TARGET."""
     dropout = config.dropout if config.model in DROPOUT_MODELS else 0.0
     # the trainer's two generators: weights then dropout masks; shuffling and augmentation
     model_generator = torch.Generator().manual_seed(config.seed)

@@ -298,7 +298,7 @@ def training_snippet(config: ClassifierConfig) -> str:
         else ""
     )
     layout = (  # as the page's trainer keeps it (core.signs.train)
-        "model = model.to(memory_format=torch.channels_last)  # conv weights (out, H, W, in): faster on a CPU\n"
+        "model = model.to(memory_format=torch.channels_last)  # conv weights channels-last: faster on a CPU\n"
         if config.device == "cpu"
         else ""
     )
