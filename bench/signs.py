@@ -14,8 +14,8 @@ reaches 95% (ours, in this process).
 Then the page as a student uses it, beside the bare loop at full threads:
   bare     a bare loop of the default config at torch's full threads, batches whole (batch norm
            over all 32) in torch's default memory layout: the trainer's init, the same
-           DataLoader with its shuffles and flips, one-cycle schedule, validation each epoch; test accuracy after each epoch (not
-           timed), until 95%: its epoch, seconds, images/s;
+           DataLoader with its shuffles and flips, one-cycle schedule, validation each epoch;
+           test accuracy after each epoch (not timed), until 95%: its epoch, seconds, images/s;
   in-app   a real `streamlit run` server and one student (bench/_in_app.py): the SIGNS page with
            its default settings, Train pressed, the live progress followed until it shows the
            epoch at which ours passed 95% above (the page trains that run bit for bit: fixed
