@@ -191,6 +191,7 @@ def test_pieces_give_torchs_full_batch_step_for_a_model_without_batch_norm(data)
     )
     images, labels = first_batch(config, data)
     model = build_model("tinyvgg", generator=torch.Generator().manual_seed(config.seed))
+    model.to(memory_format=torch.channels_last)  # laid out as the trainer keeps it on a CPU
     loss = F.cross_entropy(model(images), labels)
     loss.backward()
     with torch.no_grad():
