@@ -127,3 +127,17 @@ def test_export_tab_offers_three_scripts_and_says_why_ddp(signs_page):
     assert "nn.DataParallel(model.to(device), device_ids=device_ids)" in sources[1]
     keys = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
     assert {"signs_export_single", "signs_export_dp", "signs_export_ddp"} <= keys
+
+
+def test_show_code_is_the_loop_the_page_runs_on_this_cpu(signs_page):
+    """The Train tab's "Show code" box: the loop with the layout the trainer keeps on a CPU, and
+    the sentence on how the page cuts each batch (the course CNN's default batch of 32)."""
+    at = signs_page
+    at.selectbox(key="signs_model").set_value("signs_cnn").run()
+    snippets = [c.value for c in at.code if "loss.backward()" in c.value]
+    assert snippets, "no training loop in the page's code boxes"
+    loop = snippets[0]
+    assert "model = model.to(memory_format=torch.channels_last)" in loop
+    assert loop.index("model.to(device)") < loop.index("channels_last") < loop.index("optimizer")
+    notes = " ".join(m.value for m in at.markdown)
+    assert "cut into 2 pieces of 16+ images" in notes and "same computation as this loop" in notes

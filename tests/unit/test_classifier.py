@@ -323,3 +323,18 @@ def test_accuracy_is_the_count_of_right_answers_over_the_images():
     expected = (guesses == labels).sum().item() / len(labels)
     assert result.accuracy == expected == 0.95
     assert (guesses == labels).float().mean().item() < 0.95  # what the float32 mean would say
+
+
+def test_on_a_cpu_the_trainer_keeps_conv_weights_channels_last_and_the_rest_as_it_was(small_data):
+    """What "Show code" says the page does: 4-D weights channels-last (faster convolutions), the
+    same weights as the model built in the default layout, and the MLP's left as they were."""
+    config = ClassifierConfig(model="tinyvgg", epochs=1, batch_size=16, flip=False)
+    trainer = ClassifierTrainer(config, small_data)
+    convs = [p for p in trainer.model.parameters() if p.dim() == 4]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    assert not convs[0].is_contiguous()  # really another layout, not a 1x1 special case
+    mlp = ClassifierTrainer(replace(config, model="mlp"), small_data)
+    assert all(p.is_contiguous() for p in mlp.model.parameters())
+    reference = build_model("tinyvgg", generator=torch.Generator().manual_seed(config.seed))
+    for mine, theirs in zip(trainer.model.parameters(), reference.parameters(), strict=True):
+        assert torch.equal(mine, theirs)  # same weights, only stored otherwise
