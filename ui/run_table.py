@@ -94,7 +94,13 @@ def show_runs(
     if not records:
         st.info("Finished and stopped runs appear here, so you can compare them side by side.")
         return
-    st.dataframe(runs_frame(records), hide_index=True, key=f"{prefix}runs_table")
+    # float metrics to four significant digits, as the live metrics print them (the table's
+    # default fixed decimals showed a gap of 7e-07 as 0 beside a metric reading 7.036e-07)
+    floats = {k for r in records for k, v in r.metrics.items() if isinstance(v, float)}
+    formats = {k: st.column_config.NumberColumn(format="%.4g") for k in floats}
+    st.dataframe(
+        runs_frame(records), hide_index=True, key=f"{prefix}runs_table", column_config=formats
+    )
     names = {f"#{r.run_id} {r.label}": r for r in records}
     key, seen_key = f"{prefix}compare", f"{prefix}compare_seen"
     seen = st.session_state.get(seen_key, set())
